@@ -1,0 +1,43 @@
+/*
+ * log.h - whole, timestamped log lines, and the command's own messages.
+ *
+ * A struct logw buffers lines and writes them with one write() per flush, so a
+ * line is never split and a burst of lines costs one system call.  Owners
+ * flush at the end of each turn of their loop.
+ */
+#ifndef MIPC_LOG_H
+#define MIPC_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct logw {
+	int	 fd;		/* -1: logging is off */
+	int	 stamp;		/* prefix each line with a timestamp */
+	char	*buf;
+	size_t	 len, cap;
+};
+
+/* Opens (creating, appending to) path.  Returns 0, or -1 with errno. */
+int	logw_open(struct logw *l, const char *path, int stamp);
+/* Logs to an fd already open (a child's stdout). */
+void	logw_fd(struct logw *l, int fd, int stamp);
+/* Appends one line (a '\n' is added); the line is cut at no length. */
+void	logw_printf(struct logw *l, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	logw_vprintf(struct logw *l, const char *fmt, va_list ap);
+/* Writes what is buffered. */
+void	logw_flush(struct logw *l);
+/* Flushes and closes. */
+void	logw_close(struct logw *l);
+
+/* "2026-11-23 23:40:01.123" into buf (at least 24 bytes); returns its length. */
+size_t	log_stamp(char *buf, size_t size);
+
+/* "mipc: MESSAGE" on stderr. */
+void	mipc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "mipc: MESSAGE" on stderr, then exit(status). */
+void	mipc_die(int status, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+
+#endif

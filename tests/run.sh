@@ -1,0 +1,129 @@
+#!/bin/sh
+# run.sh - run every test of microipc and print one line per test, then
+# "N passed, N failed".
+#
+#   tests/run.sh                 everything
+#   tests/run.sh NAME...         only the tests whose name contains one of NAME
+#
+# The tests: the unit test binaries (build/.../tests/test_*), every scenario
+# in scenarios/ on every event backend the binary has, the scenarios in
+# tests/scenarios/ that must fail (fail-*: exit 1, syntax-*: exit 2), and the
+# integration scripts tests/t_*.sh.  A failing test's output is printed; a
+# passing one's is thrown away.
+
+MIPC=${MIPC:-bin/mipc}
+BUILD=${BUILD:-build/default}
+LIMIT=${TEST_LIMIT:-120}	# seconds one test may take
+export MIPC
+
+passed=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mipc-test.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+wanted() {
+	[ $# -eq 0 ] && return 0
+	name=$1; shift
+	[ -z "$FILTERS" ] && return 0
+	for f in $FILTERS; do
+		case $name in *"$f"*) return 0 ;; esac
+	done
+	return 1
+}
+
+# Runs a command with a time limit; its status is the command's, or 124.
+limited() {
+	"$@" &
+	cmd=$!
+	( sleep "$LIMIT" && kill -9 "$cmd" 2>/dev/null ) >/dev/null 2>&1 &
+	dog=$!
+	wait "$cmd"
+	st=$?
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+	[ $st -eq 137 ] && st=124
+	return $st
+}
+
+result() {	# result NAME OK OUTFILE
+	if [ "$2" = 1 ]; then
+		echo "PASS $1"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $1"
+		sed 's/^/    /' "$3" | tail -n 60
+		failed=$((failed + 1))
+	fi
+}
+
+FILTERS="$*"
+
+# Unit tests: each binary prints its own PASS/FAIL lines.
+for bin in "$BUILD"/tests/test_*; do
+	[ -x "$bin" ] || continue
+	suite=${bin##*/test_}
+	arg=
+	if [ -n "$FILTERS" ]; then
+		match=
+		for f in $FILTERS; do
+			case "$suite" in *"$f"*) match=1 ;; esac
+		done
+		[ -z "$match" ] && arg=$(echo "$FILTERS" | cut -d' ' -f1)
+	fi
+	limited "$bin" $arg >"$tmp/out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		PASS*) echo "$line"; passed=$((passed + 1)) ;;
+		FAIL*) echo "$line"; failed=$((failed + 1)) ;;
+		*) echo "$line" ;;
+		esac
+	done <"$tmp/out"
+	if ! grep -q '^\(PASS\|FAIL\)' "$tmp/out" && [ -z "$arg" ]; then
+		result "unit/$suite" 0 "$tmp/out"
+	fi
+done
+
+backends=$("$MIPC" --backends 2>/dev/null)
+[ -n "$backends" ] || { echo "FAIL $MIPC --backends printed nothing"; failed=$((failed + 1)); }
+
+for be in $backends; do
+	for f in scenarios/*.mipc; do
+		[ -f "$f" ] || continue
+		name="scenario/$be/$(basename "$f" .mipc)"
+		wanted "$name" || continue
+		limited "$MIPC" run --no-time --backend "$be" --log-dir "$tmp/logs" "$f" \
+		    >"$tmp/out" 2>&1
+		st=$?
+		ok=0; [ $st -eq 0 ] && ok=1
+		[ $ok = 1 ] || echo "    (exit status $st)" >>"$tmp/out"
+		result "$name" $ok "$tmp/out"
+	done
+	for f in tests/scenarios/*.mipc; do
+		[ -f "$f" ] || continue
+		base=$(basename "$f" .mipc)
+		name="bad-scenario/$be/$base"
+		wanted "$name" || continue
+		case $base in
+		fail-*) want=1 ;;
+		syntax-*) want=2 ;;
+		*) want=0 ;;
+		esac
+		limited "$MIPC" run --no-time --backend "$be" --log-dir "$tmp/logs" "$f" \
+		    >"$tmp/out" 2>&1
+		st=$?
+		ok=0; [ $st -eq $want ] && ok=1
+		[ $ok = 1 ] || echo "    (exit status $st, expected $want)" >>"$tmp/out"
+		result "$name" $ok "$tmp/out"
+	done
+	for t in tests/t_*.sh; do
+		[ -f "$t" ] || continue
+		name="integration/$be/$(basename "$t" .sh)"
+		wanted "$name" || continue
+		BACKEND=$be TMPDIR=$tmp limited sh "$t" >"$tmp/out" 2>&1
+		ok=0; [ $? -eq 0 ] && ok=1
+		result "$name" $ok "$tmp/out"
+	done
+done
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
