@@ -1,0 +1,26 @@
+/*
+ * cli.h - the mipc command's options and subcommands.
+ */
+#ifndef MIPC_CLI_H
+#define MIPC_CLI_H
+
+#include "kernel.h"
+
+struct options {
+	struct kconfig	 k;		/* the kernel's settings */
+	const char	*command;
+	char		**args;		/* what is left after the options */
+	int		 nargs;
+	const char	*scenario;	/* kernel --scenario FILE */
+	int		 socket_given;	/* --socket was on the command line */
+	int		 follow;	/* logs -f */
+	int		 help, version, backends;
+	int		 json, pin;	/* bench --json, --pin */
+	unsigned	 count;		/* bench --count N */
+};
+
+int	cmd_attach(struct options *o);	/* attach.c */
+int	cmd_logs(struct options *o);	/* logs.c */
+int	cmd_bench(struct options *o);	/* bench.c */
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * main.c - the mipc command: options, then run, kernel, attach, logs or bench.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kernel.h"
+#include "listen.h"
+
+static const char usage_text[] =
+"usage: mipc COMMAND [OPTION]... [ARG]...\n"
+"\n"
+"A user-space simulation of a microkernel's message-passing IPC: a kernel\n"
+"process forks simulated processes and routes their requests.\n"
+"\n"
+"Commands:\n"
+"  run FILE...        run each scenario file in a fresh kernel, printing the trace;\n"
+"                     exit 0 if every expect held, 1 if one failed, 2 on a usage\n"
+"                     or syntax error\n"
+"  kernel             serve manual clients on the socket until ^C or shutdown\n"
+"  attach             a manual client of a running kernel (a prompt, or a pipe)\n"
+"  logs [NAME] [-f]   list the logs of the last run, or print (follow) one\n"
+"  bench              measure routing against a bare relay and a socketpair\n"
+"\n"
+"Options:\n"
+"  --socket PATH      the kernel's socket (default $XDG_RUNTIME_DIR/microipc/\n"
+"                     kernel.sock, else /tmp/microipc-UID/kernel.sock)\n"
+"  --log-dir DIR      where the logs go (default ./logs)\n"
+"  --slots N          process table and mailbox slots, 1 to 1024 (default 6)\n"
+"  --queue N          messages in flight per link, 1 to 65536 (default 128)\n"
+"  --timeout MS       how long a server has to answer (default 5000)\n"
+"  --backend NAME     the event loop: kqueue, epoll or poll (see --backends)\n"
+"  --scenario FILE    (kernel) run a scenario first, then stay up\n"
+"  --no-time          leave timestamps and OS pids out of traces and logs\n"
+"  --backends         list the event backends built in, best first\n"
+"  --help, --version\n"
+"\n"
+"Scenario and console lines: run `mipc attach` and type help, or see README.md.\n";
+
+static void
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mipc: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'mipc --help' for more.\n");
+	exit(2);
+}
+
+static unsigned
+number_option(const char *name, const char *v, unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < lo || n > hi) {
+		fprintf(stderr, "mipc: %s takes a number from %lu to %lu, not '%s'\n",
+		    name, lo, hi, v);
+		exit(2);
+	}
+	return (unsigned)n;
+}
+
+/* Parses the options anywhere on the line; what is left goes to args. */
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	static char sockbuf[PATH_MAX];
+
+	memset(o, 0, sizeof *o);
+	o->k.slots = MIPC_SLOTS_DEFAULT;
+	o->k.queue = MIPC_QUEUE_DEFAULT;
+	o->k.timeout_ms = MIPC_TIMEOUT_DEFAULT;
+	o->k.log_dir = "logs";
+	o->args = calloc((size_t)argc + 1, sizeof *o->args);
+	if (o->args == NULL)
+		mipc_die(1, "out of memory");
+
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i], *v = NULL, *eq;
+		if (strcmp(a, "--") == 0) {
+			while (++i < argc)
+				o->args[o->nargs++] = argv[i];
+			break;
+		}
+		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+			if (strcmp(a, "-f") == 0)
+				o->follow = 1;
+			else if (strcmp(a, "-h") == 0)
+				o->help = 1;
+			else if (a[0] == '-' && a[1] != '\0')
+				usage_error("unknown option '%s'", a);
+			else if (o->command == NULL)
+				o->command = a;
+			else
+				o->args[o->nargs++] = a;
+			continue;
+		}
+		static const char *const valued[] = { "--socket", "--log-dir",
+		    "--slots", "--queue", "--timeout", "--backend", "--scenario",
+		    "--count", NULL };
+		int takes = 0;
+		if ((eq = strchr(a, '=')) != NULL) {
+			*eq = '\0';
+			v = eq + 1;
+		}
+		for (int j = 0; valued[j] != NULL; j++)
+			if (strcmp(a, valued[j]) == 0)
+				takes = 1;
+		if (takes && v == NULL) {
+			if (i + 1 >= argc)
+				usage_error("%s needs a value", a);
+			v = argv[++i];
+		} else if (!takes && v != NULL) {
+			usage_error("%s takes no value", a);
+		}
+		if (strcmp(a, "--socket") == 0)
+			o->k.socket_path = v;
+		else if (strcmp(a, "--log-dir") == 0)
+			o->k.log_dir = v;
+		else if (strcmp(a, "--slots") == 0)
+			o->k.slots = number_option(a, v, 1, MIPC_SLOTS_MAX);
+		else if (strcmp(a, "--queue") == 0)
+			o->k.queue = number_option(a, v, 1, MIPC_QUEUE_MAX);
+		else if (strcmp(a, "--timeout") == 0)
+			o->k.timeout_ms = number_option(a, v, 1, MIPC_TIMEOUT_MAX);
+		else if (strcmp(a, "--backend") == 0)
+			o->k.backend = v;
+		else if (strcmp(a, "--scenario") == 0)
+			o->scenario = v;
+		else if (strcmp(a, "--count") == 0)
+			o->count = number_option(a, v, 1, 100000000);
+		else if (strcmp(a, "--no-time") == 0)
+			o->k.no_time = 1;
+		else if (strcmp(a, "--help") == 0)
+			o->help = 1;
+		else if (strcmp(a, "--version") == 0)
+			o->version = 1;
+		else if (strcmp(a, "--backends") == 0)
+			o->backends = 1;
+		else if (strcmp(a, "--json") == 0)
+			o->json = 1;
+		else if (strcmp(a, "--pin") == 0)
+			o->pin = 1;
+		else
+			usage_error("unknown option '%s'", a);
+	}
+	if (o->k.log_dir[0] == '\0')
+		usage_error("--log-dir needs a directory%s", "");
+	if (o->k.backend != NULL) {
+		int found = 0;
+		for (const char *const *b = ev_backends(); *b != NULL; b++)
+			found |= strcmp(*b, o->k.backend) == 0;
+		if (!found)
+			usage_error("backend '%s' is not built in (see mipc --backends)",
+			    o->k.backend);
+	}
+	o->socket_given = o->k.socket_path != NULL;
+	if (o->k.socket_path == NULL) {
+		if (listen_default_path(sockbuf, sizeof sockbuf) == -1)
+			mipc_die(2, "the default socket path is too long: use --socket");
+		o->k.socket_path = sockbuf;
+	}
+}
+
+/* mipc run FILE...: each file in a fresh kernel. */
+static int
+cmd_run(struct options *o)
+{
+	struct kernel check;
+	int bad = 0, failed = 0;
+
+	if (o->nargs == 0)
+		usage_error("run needs a scenario FILE%s", "");
+	/* Every file is checked before anything runs. */
+	memset(&check, 0, sizeof check);
+	for (int i = 0; i < o->nargs; i++) {
+		struct console *c = console_new(&check, NULL);
+		if (c == NULL)
+			mipc_die(1, "out of memory");
+		if (console_load(c, o->args[i], 1) == -1)
+			bad = 1;
+		console_free(&check, c);
+	}
+	if (bad)
+		return 2;
+
+	struct kconfig cfg = o->k;
+	cfg.trace = stdout;
+	if (!o->socket_given)
+		cfg.socket_path = NULL;
+	for (int i = 0; i < o->nargs; i++) {
+		struct kernel k;
+		unsigned held, nfail;
+
+		cfg.keep_logs = i > 0;
+		if (kernel_init(&k, &cfg) == -1) {
+			kernel_free(&k);
+			return 2;
+		}
+		struct console *c = console_new(&k, NULL);
+		if (c == NULL || console_load(c, o->args[i], 1) == -1) {
+			kernel_free(&k);
+			return 2;
+		}
+		kernel_trace(&k, "microipc %s: %s on backend %s, %u slots, queue %u, "
+		    "timeout %u ms", MIPC_VERSION, o->args[i], ev_name(k.ev),
+		    cfg.slots, cfg.queue, cfg.timeout_ms);
+		kernel_loop(&k);
+		int interrupted = k.stopping == 2;
+		console_counts(c, &held, &nfail);
+		kernel_free(&k);
+		printf("== %s: %u expect%s held, %u failed%s\n", o->args[i], held,
+		    held == 1 ? "" : "s", nfail, interrupted ? " (interrupted)" : "");
+		fflush(stdout);
+		if (nfail > 0) {
+			fprintf(stderr, "mipc: %s: %u expect%s failed (see the trace)\n",
+			    o->args[i], nfail, nfail == 1 ? "" : "s");
+			failed = 1;
+		}
+		if (interrupted) {
+			fprintf(stderr, "mipc: interrupted\n");
+			return 1;
+		}
+	}
+	return failed;
+}
+
+/* mipc kernel: serve clients until a signal or shutdown. */
+static int
+cmd_kernel(struct options *o)
+{
+	struct kernel k;
+	struct kconfig cfg = o->k;
+
+	if (o->nargs > 0)
+		usage_error("kernel takes no argument ('%s')", o->args[0]);
+	if (o->scenario != NULL) {
+		struct kernel check;
+		memset(&check, 0, sizeof check);
+		struct console *c = console_new(&check, NULL);
+		int r = c == NULL ? -1 : console_load(c, o->scenario, 0);
+		if (c != NULL)
+			console_free(&check, c);
+		if (r == -1)
+			return 2;
+	}
+	cfg.trace = stdout;
+	if (kernel_init(&k, &cfg) == -1) {
+		kernel_free(&k);
+		return 1;
+	}
+	kernel_trace(&k, "microipc %s: kernel on %s, backend %s, %u slots, queue %u, "
+	    "timeout %u ms; stop with ^C or shutdown", MIPC_VERSION, cfg.socket_path,
+	    ev_name(k.ev), cfg.slots, cfg.queue, cfg.timeout_ms);
+	if (o->scenario != NULL) {
+		struct console *c = console_new(&k, NULL);
+		if (c == NULL || console_load(c, o->scenario, 0) == -1) {
+			kernel_free(&k);
+			return 2;
+		}
+	}
+	int status = kernel_loop(&k);
+	kernel_free(&k);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+
+	parse_options(argc, argv, &o);
+	if (o.version) {
+		printf("mipc %s\n", MIPC_VERSION);
+		return 0;
+	}
+	if (o.backends) {
+		for (const char *const *b = ev_backends(); *b != NULL; b++)
+			printf("%s\n", *b);
+		return 0;
+	}
+	if (o.help || o.command == NULL || strcmp(o.command, "help") == 0) {
+		fputs(usage_text, o.command == NULL && !o.help ? stderr : stdout);
+		return o.command == NULL && !o.help ? 2 : 0;
+	}
+	if (strcmp(o.command, "run") == 0)
+		return cmd_run(&o);
+	if (strcmp(o.command, "kernel") == 0)
+		return cmd_kernel(&o);
+	if (strcmp(o.command, "attach") == 0)
+		return cmd_attach(&o);
+	if (strcmp(o.command, "logs") == 0)
+		return cmd_logs(&o);
+	if (strcmp(o.command, "bench") == 0)
+		return cmd_bench(&o);
+	usage_error("unknown command '%s'", o.command);
+	return 2;
+}

@@ -1,0 +1,104 @@
+/*
+ * platform.c - the system-specific corner of microipc.
+ *
+ * Peer credentials come from getpeereid() on macOS and the BSDs and from
+ * SO_PEERCRED on Linux; everything else here is POSIX, kept here so callers
+ * need no #ifdef.
+ */
+#if defined(__linux__)
+#define _GNU_SOURCE		/* struct ucred, SO_PEERCRED */
+#elif defined(__APPLE__)
+#define _DARWIN_C_SOURCE	/* getpeereid() */
+#else
+#define _BSD_SOURCE
+#endif
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "platform.h"
+
+int64_t
+plat_now_ms(void)
+{
+	return plat_now_us() / 1000;
+}
+
+int64_t
+plat_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int
+plat_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	fl = fcntl(fd, F_GETFD);
+	if (fl == -1 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) == -1)
+		return -1;
+	return 0;
+}
+
+int
+plat_pipe(int fds[2])
+{
+	if (pipe(fds) == -1)
+		return -1;
+	if (plat_nonblock(fds[0]) == -1 || plat_nonblock(fds[1]) == -1) {
+		int e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int
+plat_peer_uid(int fd, uid_t *uid)
+{
+#if defined(__linux__)
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return -1;
+	*uid = cred.uid;
+	return 0;
+#else
+	gid_t gid;
+
+	return getpeereid(fd, uid, &gid);
+#endif
+}
+
+void
+plat_close_from3(const int *keep, int n)
+{
+	struct rlimit rl;
+	int max = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+	for (int fd = 3; fd < max; fd++) {
+		int kept = 0;
+		for (int i = 0; i < n; i++)
+			if (keep[i] == fd)
+				kept = 1;
+		if (!kept)
+			(void)close(fd);
+	}
+}

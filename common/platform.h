@@ -1,0 +1,26 @@
+/*
+ * platform.h - the few things that differ between macOS, the BSDs and Linux.
+ *
+ * Everything system-specific outside the event backends lives in platform.c;
+ * the rest of microipc is plain POSIX.
+ */
+#ifndef MIPC_PLATFORM_H
+#define MIPC_PLATFORM_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Milliseconds on a clock that never jumps. */
+int64_t	plat_now_ms(void);
+/* Microseconds on the same clock. */
+int64_t	plat_now_us(void);
+/* Makes fd non-blocking and close-on-exec.  Returns 0 or -1. */
+int	plat_nonblock(int fd);
+/* A pipe whose two ends are non-blocking and close-on-exec.  Returns 0 or -1. */
+int	plat_pipe(int fds[2]);
+/* The effective uid of the process at the other end of a Unix socket. */
+int	plat_peer_uid(int fd, uid_t *uid);
+/* Closes every descriptor from 3 up, except the n listed in keep. */
+void	plat_close_from3(const int *keep, int n);
+
+#endif

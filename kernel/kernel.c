@@ -1,0 +1,883 @@
+/*
+ * kernel.c - the running kernel: one thread, one loop.
+ *
+ * The loop watches the signal self-pipe, the listening socket, every child's
+ * socketpair and every attached client.  Each turn it reads what is ready,
+ * hands every complete line to route.c (requests) or console.c (console
+ * verbs), carries out the effects route.c reports, expires messages whose
+ * server did not answer in time, and only then writes: every peer's output
+ * is flushed once per turn, so a burst of answers costs one write().
+ *
+ * Answers keep the order of the lines they answer.  Each peer has a ring of
+ * slots, one per line: a slot is filled at once (most answers) or when the
+ * message it waits for is answered, and slots leave the ring only from its
+ * head.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel.h"
+#include "listen.h"
+#include "platform.h"
+#include "request.h"
+
+#define READ_BUDGET	(64 * 1024)	/* bytes read from one peer per turn */
+
+static int signal_fd = -1;		/* write end of the self-pipe */
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+
+	(void)write(signal_fd, &c, 1);
+	errno = saved;
+}
+
+static int
+catch_signals(struct kernel *k)
+{
+	struct sigaction sa;
+	int sigs[] = { SIGCHLD, SIGINT, SIGTERM };
+
+	if (plat_pipe(k->sigpipe) == -1)
+		return -1;
+	signal_fd = k->sigpipe[1];
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void
+restore_signals(void)
+{
+	struct sigaction sa;
+	int sigs[] = { SIGCHLD, SIGINT, SIGTERM };
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+	signal_fd = -1;
+}
+
+/* Makes dir if need be, and (unless keep) removes the *.log files of the
+   last run. */
+static int
+prepare_log_dir(const char *dir, int keep)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	if (keep)
+		return 0;
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char path[4096];
+		struct stat st;
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".log") != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			(void)unlink(path);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void emit(void *ctx, const struct fx *fx);
+
+int
+kernel_init(struct kernel *k, const struct kconfig *cfg)
+{
+	struct route_config rc = { cfg->slots, cfg->queue, cfg->timeout_ms };
+	char path[4096];
+
+	memset(k, 0, sizeof *k);
+	k->cfg = *cfg;
+	k->listen_fd = -1;
+	k->sigpipe[0] = k->sigpipe[1] = -1;
+	k->log.fd = -1;
+	k->now = plat_now_ms();
+	if ((k->ev = ev_create(cfg->backend)) == NULL) {
+		if (errno == ENOENT)
+			mipc_warn("backend %s is not built in (try --backends)",
+			    cfg->backend);
+		else
+			mipc_warn("cannot create the event loop: %s", strerror(errno));
+		return -1;
+	}
+	if (route_init(&k->route, &rc, emit, k) == -1) {
+		mipc_warn("out of memory");
+		return -1;
+	}
+	if (cfg->socket_path != NULL &&
+	    (k->listen_fd = listen_open(cfg->socket_path)) == -1)
+		return -1;
+	if (prepare_log_dir(cfg->log_dir, cfg->keep_logs) == -1) {
+		mipc_warn("log directory %s: %s (choose another with --log-dir)",
+		    cfg->log_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/kernel.log", cfg->log_dir);
+	if (logw_open(&k->log, path, !cfg->no_time) == -1) {
+		mipc_warn("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (catch_signals(k) == -1 || ev_add(k->ev, k->sigpipe[0], EV_READ) == -1) {
+		mipc_warn("cannot set up signals: %s", strerror(errno));
+		return -1;
+	}
+	if (k->listen_fd != -1 && ev_add(k->ev, k->listen_fd, EV_READ) == -1) {
+		mipc_warn("cannot watch the socket: %s", strerror(errno));
+		return -1;
+	}
+	logw_printf(&k->log, "kernel started: backend %s, %u slots, queue %u, "
+	    "timeout %u ms", ev_name(k->ev), cfg->slots, cfg->queue, cfg->timeout_ms);
+	return 0;
+}
+
+void
+kernel_trace(struct kernel *k, const char *fmt, ...)
+{
+	va_list ap;
+	char stamp[32];
+
+	va_start(ap, fmt);
+	logw_vprintf(&k->log, fmt, ap);
+	va_end(ap);
+	if (k->cfg.trace == NULL)
+		return;
+	if (!k->cfg.no_time) {
+		log_stamp(stamp, sizeof stamp);
+		fprintf(k->cfg.trace, "%s ", stamp + 11);	/* time of day only */
+	}
+	va_start(ap, fmt);
+	vfprintf(k->cfg.trace, fmt, ap);
+	va_end(ap);
+	fputc('\n', k->cfg.trace);
+}
+
+struct peer *
+kernel_child(struct kernel *k, const char *name)
+{
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		if (p->kind == PEER_CHILD && strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+static struct peer *
+peer_by_fd(struct kernel *k, int fd)
+{
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		if (p->fd == fd)
+			return p;
+	return NULL;
+}
+
+/* Watches or stops watching fd for reading, as p->reading says it should. */
+static void
+peer_watch(struct kernel *k, struct peer *p, int reading, int writing)
+{
+	if (p->fd == -1)
+		return;
+	if (reading != p->reading) {
+		if ((reading ? ev_add : ev_del)(k->ev, p->fd, EV_READ) == -1)
+			logw_printf(&k->log, "peer_watch: fd %d: %s", p->fd,
+			    strerror(errno));
+		p->reading = reading;
+	}
+	if (writing != p->writing) {
+		if ((writing ? ev_add : ev_del)(k->ev, p->fd, EV_WRITE) == -1)
+			logw_printf(&k->log, "peer_watch: fd %d: %s", p->fd,
+			    strerror(errno));
+		p->writing = writing;
+	}
+}
+
+/* Closes the peer's socket; the record stays until peer_free. */
+static void
+peer_close(struct kernel *k, struct peer *p)
+{
+	if (p->fd == -1)
+		return;
+	peer_watch(k, p, 0, 0);
+	if (close(p->fd) == -1)
+		logw_printf(&k->log, "peer_close: fd %d: %s", p->fd, strerror(errno));
+	p->fd = -1;
+}
+
+/* Names a peer for the log: "server (pid 5678)" or "client 3 (pid 1234)". */
+static const char *
+peer_label(const struct peer *p, char *buf, size_t size)
+{
+	if (p->kind == PEER_CHILD)
+		snprintf(buf, size, "%s (pid %u)", p->name, (unsigned)p->rp.pid);
+	else if (p->rp.pid != 0)
+		snprintf(buf, size, "client fd %d (pid %u)", p->fd, (unsigned)p->rp.pid);
+	else
+		snprintf(buf, size, "client fd %d", p->fd);
+	return buf;
+}
+
+/*
+ * A process leaves: route.c releases what it held.  A client's record goes at
+ * once; a child's stays, dead, for `ps` and `expect dead`.
+ */
+static void
+peer_gone(struct kernel *k, struct peer *p, const char *why)
+{
+	char label[64];
+
+	if (p->rp.owner == NULL)
+		return;		/* gone already */
+	logw_printf(&k->log, "%s %s", peer_label(p, label, sizeof label), why);
+	route_proc_gone(&k->route, &p->rp, why);
+	p->rp.owner = NULL;
+	peer_close(k, p);
+	if (p->kind == PEER_CLIENT) {
+		k->nclients--;
+		p->quitting = 2;	/* freed at the end of the turn */
+	}
+	console_poke(k);
+}
+
+void
+peer_send(struct kernel *k, struct peer *p, const char *s, size_t n)
+{
+	char label[64];
+
+	if (p->fd == -1 || p->quitting == 2)
+		return;
+	if (outq_line(&p->out, s, n) == -1 || outq_size(&p->out) > MIPC_OUTPUT_MAX) {
+		/* It stopped reading: cut it off rather than hold the kernel. */
+		logw_printf(&k->log, "%s stopped reading: %zu bytes queued, cut off",
+		    peer_label(p, label, sizeof label), outq_size(&p->out));
+		if (p->kind == PEER_CHILD) {
+			if (kill(p->ospid, SIGKILL) == -1)
+				logw_printf(&k->log, "kill %ld: %s", (long)p->ospid,
+				    strerror(errno));
+			peer_watch(k, p, 0, 0);
+			p->quitting = 1;
+		} else {
+			peer_gone(k, p, "was cut off: it stopped reading");
+		}
+	}
+}
+
+/* A process got an answer: write it and note it for the console. */
+static void
+answer_out(struct kernel *k, struct peer *p, const char *text)
+{
+	char label[64];
+	size_t n = strlen(text);
+
+	logw_printf(&k->log, "answer to %s: %s", peer_label(p, label, sizeof label),
+	    text);
+	if (p->kind == PEER_CHILD) {
+		int code = E_OK;
+		if (strncmp(text, "ERR ", 4) == 0) {
+			const char *e = text + 4;
+			code = err_from_name(e, strcspn(e, " "));
+			if (code < 0)
+				code = E_EINVAL;
+		}
+		p->nanswered++;
+		p->got |= 1u << code;
+		memcpy(p->last, text, n + 1);
+		peer_send(k, p, text, n);
+		console_child_answer(k, p, text);
+	} else {
+		if (p->con != NULL)
+			console_note_answer(p->con, text);
+		peer_send(k, p, text, n);
+	}
+}
+
+/* Moves every filled slot at the head of the ring out to the peer. */
+static void
+slots_flush(struct kernel *k, struct peer *p)
+{
+	while (p->slot_n > 0 && p->slots[p->slot_head].id == 0) {
+		answer_out(k, p, p->slots[p->slot_head].text);
+		p->slot_head = (p->slot_head + 1) % p->slot_cap;
+		p->slot_n--;
+	}
+}
+
+/* Takes a slot at the tail of the ring. */
+static struct slot *
+slot_push(struct kernel *k, struct peer *p)
+{
+	if (p->slot_n == p->slot_cap) {
+		unsigned cap = p->slot_cap ? p->slot_cap * 2 : 8;
+		struct slot *s = malloc(cap * sizeof *s);
+		if (s == NULL) {
+			logw_printf(&k->log, "slot_push: out of memory");
+			abort();
+		}
+		for (unsigned i = 0; i < p->slot_n; i++)
+			s[i] = p->slots[(p->slot_head + i) % p->slot_cap];
+		free(p->slots);
+		p->slots = s;
+		p->slot_cap = cap;
+		p->slot_head = 0;
+	}
+	return &p->slots[(p->slot_head + p->slot_n++) % p->slot_cap];
+}
+
+/* Answers p's next line with text (at once, or after the answers before it). */
+static void
+answer(struct kernel *k, struct peer *p, const char *text)
+{
+	struct slot *s = slot_push(k, p);
+
+	s->id = 0;
+	snprintf(s->text, sizeof s->text, "%s", text);
+	slots_flush(k, p);
+}
+
+/* The texts delivered to a child, each kept once. */
+static void
+seen_add(struct seen *s, const char *text, size_t n)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (strlen(s->text[i]) == n && memcmp(s->text[i], text, n) == 0)
+			return;
+	if (s->n == MIPC_RECEIVED_MAX)
+		return;
+	if (s->n == s->cap) {
+		unsigned cap = s->cap ? s->cap * 2 : 8;
+		char **t = realloc(s->text, cap * sizeof *t);
+		if (t == NULL)
+			return;
+		s->text = t;
+		s->cap = cap;
+	}
+	if ((s->text[s->n] = malloc(n + 1)) == NULL)
+		return;
+	memcpy(s->text[s->n], text, n);
+	s->text[s->n++][n] = '\0';
+}
+
+/* The TEXT of `* received "TEXT" from pid P via port N`, found from the right. */
+static int
+delivery_text(const char *line, const char **text, size_t *n)
+{
+	const char *start = line + strlen("* received \"");
+	const char *end = NULL;
+
+	for (const char *q = strstr(start, "\" from pid "); q != NULL;
+	    q = strstr(q + 1, "\" from pid "))
+		end = q;
+	if (strncmp(line, "* received \"", 12) != 0 || end == NULL)
+		return -1;
+	*text = start;
+	*n = (size_t)(end - start);
+	return 0;
+}
+
+/* Carries out what route.c decided. */
+static void
+emit(void *ctx, const struct fx *fx)
+{
+	struct kernel *k = ctx;
+	struct peer *p = fx->to ? fx->to->owner : NULL;
+	char label[64];
+
+	switch (fx->kind) {
+	case FX_DELIVER:
+		if (p == NULL)
+			break;
+		if (p->kind == PEER_CHILD) {
+			const char *t;
+			size_t n;
+			if (delivery_text(fx->text, &t, &n) == 0)
+				seen_add(&p->seen, t, n);
+			kernel_trace(k, "  %s <- %s", p->name, fx->text);
+		} else {
+			logw_printf(&k->log, "deliver to %s: %s",
+			    peer_label(p, label, sizeof label), fx->text);
+		}
+		peer_send(k, p, fx->text, strlen(fx->text));
+		if (p->kind == PEER_CLIENT && p->fd != -1) {
+			/* Answered for the client once the line is written. */
+			if (p->mark_n == p->mark_cap) {
+				unsigned cap = p->mark_cap ? p->mark_cap * 2 : 8;
+				uint64_t *m = malloc(cap * sizeof *m);
+				if (m == NULL)
+					abort();
+				for (unsigned i = 0; i < p->mark_n; i++)
+					m[i] = p->marks[(p->mark_head + i) % p->mark_cap];
+				free(p->marks);
+				p->marks = m;
+				p->mark_cap = cap;
+				p->mark_head = 0;
+			}
+			p->marks[(p->mark_head + p->mark_n++) % p->mark_cap] =
+			    p->out.queued;
+		}
+		break;
+	case FX_ANSWER:
+		if (p == NULL)
+			break;
+		for (unsigned i = 0; i < p->slot_n; i++) {
+			struct slot *s = &p->slots[(p->slot_head + i) % p->slot_cap];
+			if (s->id == fx->id) {
+				s->id = 0;
+				snprintf(s->text, sizeof s->text, "%s", fx->text);
+				break;
+			}
+		}
+		slots_flush(k, p);
+		break;
+	case FX_NOTICE:
+		if (p == NULL)
+			break;
+		if (p->kind == PEER_CHILD)
+			kernel_trace(k, "  %s <- %s", p->name, fx->text);
+		else
+			logw_printf(&k->log, "notice to %s: %s",
+			    peer_label(p, label, sizeof label), fx->text);
+		peer_send(k, p, fx->text, strlen(fx->text));
+		break;
+	case FX_LOG:
+		logw_printf(&k->log, "%s", fx->text);
+		break;
+	}
+}
+
+/* A request line from p. */
+static void
+request(struct kernel *k, struct peer *p, const char *line, size_t len)
+{
+	struct route_result res;
+	char label[64];
+
+	logw_printf(&k->log, "%s sent: %.*s", peer_label(p, label, sizeof label),
+	    (int)len, line);
+	route_line(&k->route, &p->rp, line, len, k->now, &res);
+	if (res.pending != 0) {
+		struct slot *s = slot_push(k, p);
+		s->id = res.pending;
+	} else {
+		answer(k, p, res.text);
+	}
+}
+
+static int
+is_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return 0;
+	return 1;
+}
+
+static int
+is_comment(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i < n && s[i] == '#';
+}
+
+/* One line from a child: a line it was asked to send, or an answer. */
+static void
+child_line(struct kernel *k, struct peer *p, const char *line, size_t len)
+{
+	if (len >= 2 && line[0] == '>' && line[1] == ' ') {
+		p->nrecv++;
+		request(k, p, line + 2, len - 2);
+		console_poke(k);
+	} else if (len >= 2 && line[0] == '=' && line[1] == ' ') {
+		if (route_answered(&k->route, &p->rp, line + 2, len - 2) == -1)
+			logw_printf(&k->log, "%s answered nothing: %.*s", p->name,
+			    (int)len, line);
+	} else {
+		logw_printf(&k->log, "%s broke the protocol: %.*s", p->name,
+		    (int)(len > 200 ? 200 : len), line);
+	}
+}
+
+/*
+ * One line from a client.  Requests go straight to routing and may be
+ * pipelined; a console verb waits until every line before it is answered,
+ * and the lines after it wait until it is done.  Returns 0 to go on, -1 when
+ * the line has to wait (it is kept in p->held).
+ */
+static int
+client_line(struct kernel *k, struct peer *p, const char *line, size_t len)
+{
+	if (req_is_request(line, len)) {
+		request(k, p, line, len);
+		return 0;
+	}
+	if (is_comment(line, len)) {
+		answer(k, p, "OK");
+		return 0;
+	}
+	if (is_blank(line, len)) {
+		answer(k, p, "ERR EINVAL empty line: expected a request or a verb (try help)");
+		return 0;
+	}
+	if (p->slot_n > 0 || console_busy(p->con)) {
+		if (p->held == NULL && (p->held = malloc(MIPC_LINE_MAX + 1)) == NULL)
+			abort();
+		memcpy(p->held, line, len);
+		p->held_len = len;
+		return -1;
+	}
+	console_line(k, p->con, line, len);
+	return console_busy(p->con) ? -1 : 0;
+}
+
+/* Handles every complete line p has sent, unless a console line must wait. */
+static void
+peer_lines(struct kernel *k, struct peer *p)
+{
+	const char *line;
+	size_t len;
+	enum linebuf_status st;
+
+	if (p->kind == PEER_CLIENT && p->held != NULL) {
+		if (p->slot_n > 0 || console_busy(p->con))
+			return;
+		char *held = p->held;
+		p->held = NULL;
+		console_line(k, p->con, held, p->held_len);
+		free(held);
+		if (console_busy(p->con))
+			return;
+	}
+	while (p->fd != -1 && p->quitting == 0 &&
+	    (st = linebuf_next(&p->in, &line, &len)) != LB_NONE) {
+		if (st == LB_TOOLONG) {
+			if (p->kind == PEER_CHILD)
+				p->nrecv++;
+			answer(k, p, "ERR EMSGSIZE line longer than 1024 bytes, "
+			    "skipped up to the next newline");
+			continue;
+		}
+		if (p->kind == PEER_CHILD)
+			child_line(k, p, line, len);
+		else if (client_line(k, p, line, len) == -1)
+			return;
+	}
+}
+
+/* p's socket is readable: read (up to a budget) and handle every line. */
+static void
+peer_read(struct kernel *k, struct peer *p)
+{
+	size_t budget = READ_BUDGET;
+
+	while (p->fd != -1 && p->quitting == 0 && p->held == NULL &&
+	    !(p->kind == PEER_CLIENT && console_busy(p->con)) &&
+	    p->slot_n < MIPC_PENDING_MAX && budget > 0) {
+		ssize_t n = linebuf_read(&p->in, p->fd);
+		if (n > 0) {
+			budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
+			peer_lines(k, p);
+			continue;
+		}
+		if (n == -1 && errno == EAGAIN)
+			return;
+		/* End of file, or an error: the other end is gone. */
+		p->eof = 1;
+		if (p->kind == PEER_CLIENT) {
+			peer_gone(k, p, n == 0 ? "disconnected" : "lost its connection");
+		} else {
+			/* The reaper finishes a child off when it is reaped. */
+			peer_watch(k, p, 0, p->writing);
+		}
+		return;
+	}
+}
+
+void
+kernel_child_ended(struct kernel *k, struct peer *p, int status)
+{
+	/* What it sent before it died is still in its socket: handle it. */
+	if (p->fd != -1 && !p->eof) {
+		for (int i = 0; i < 64 && p->fd != -1 && !p->eof; i++) {
+			ssize_t n = linebuf_read(&p->in, p->fd);
+			if (n <= 0)
+				break;
+			peer_lines(k, p);
+		}
+	}
+	spawn_describe(status, p->why, sizeof p->why);
+	p->state = CHILD_DEAD;
+	k->nchildren--;
+	kernel_trace(k, "  * %s (pid %u) %s", p->name, (unsigned)p->rp.pid, p->why);
+	peer_gone(k, p, p->why);
+}
+
+/* Accepts every pending connection on the listening socket. */
+static void
+accept_clients(struct kernel *k)
+{
+	for (;;) {
+		int fd = listen_accept(k->listen_fd, &k->log);
+		if (fd == -1)
+			return;
+		if (k->nclients >= MIPC_CLIENTS_MAX) {
+			static const char full[] = "ERR ENOSPC too many clients attached "
+			    "(64); try again later\n";
+			(void)write(fd, full, sizeof full - 1);
+			logw_printf(&k->log, "client refused: %d attached already",
+			    k->nclients);
+			close(fd);
+			continue;
+		}
+		struct peer *p = calloc(1, sizeof *p);
+		if (p == NULL) {
+			close(fd);
+			return;
+		}
+		p->kind = PEER_CLIENT;
+		p->fd = fd;
+		p->rp.owner = p;
+		linebuf_init(&p->in);
+		outq_init(&p->out);
+		if ((p->con = console_new(k, p)) == NULL ||
+		    route_proc_add(&k->route, &p->rp) == -1) {
+			close(fd);
+			free(p);
+			return;
+		}
+		p->next = k->peers;
+		k->peers = p;
+		k->nclients++;
+		peer_watch(k, p, 1, 0);
+		logw_printf(&k->log, "client fd %d attached", fd);
+	}
+}
+
+void
+peer_free(struct kernel *k, struct peer *p)
+{
+	peer_close(k, p);
+	linebuf_free(&p->in);
+	outq_free(&p->out);
+	free(p->slots);
+	free(p->marks);
+	free(p->held);
+	for (unsigned i = 0; i < p->seen.n; i++)
+		free(p->seen.text[i]);
+	free(p->seen.text);
+	if (p->con != NULL)
+		console_free(k, p->con);
+	free(p);
+}
+
+/*
+ * Writes what every peer has queued, asks for writability only where
+ * something is left, and answers for clients the deliveries that have now
+ * reached their socket (which queues more output: hence the loop).
+ */
+static void
+flush_all(struct kernel *k)
+{
+	int again = 1;
+
+	for (int round = 0; again && round < 8; round++) {
+		again = 0;
+		for (struct peer *p = k->peers; p != NULL; p = p->next) {
+			if (p->fd == -1 || p->quitting == 2)
+				continue;
+			if (outq_size(&p->out) > 0) {
+				int r = outq_flush(&p->out, p->fd);
+				if (r == -1) {
+					if (p->kind == PEER_CLIENT)
+						peer_gone(k, p, "lost its connection");
+					else
+						peer_watch(k, p, p->reading, 0);
+					continue;
+				}
+				peer_watch(k, p, p->reading, r == 1);
+			} else if (p->writing) {
+				peer_watch(k, p, p->reading, 0);
+			}
+			while (p->mark_n > 0 && p->marks[p->mark_head] <= p->out.written &&
+			    p->rp.owner != NULL) {
+				p->mark_head = (p->mark_head + 1) % p->mark_cap;
+				p->mark_n--;
+				(void)route_answered(&k->route, &p->rp, NULL, 0);
+				again = 1;
+			}
+			if (p->quitting == 1 && p->kind == PEER_CLIENT &&
+			    outq_size(&p->out) == 0)
+				peer_gone(k, p, "quit");
+		}
+	}
+}
+
+/* Lets clients whose console line waited go on, and watches the right fds. */
+static void
+resume_all(struct kernel *k)
+{
+	for (struct peer *p = k->peers; p != NULL; p = p->next) {
+		if (p->fd == -1 || p->quitting)
+			continue;
+		if (p->kind == PEER_CLIENT) {
+			peer_lines(k, p);
+			int stalled = p->held != NULL || console_busy(p->con);
+			peer_watch(k, p, !stalled && p->slot_n < MIPC_PENDING_MAX,
+			    p->writing);
+		} else if (!p->eof) {
+			peer_watch(k, p, p->slot_n < MIPC_PENDING_MAX, p->writing);
+		}
+	}
+}
+
+/* Frees the clients that left during this turn. */
+static void
+reap_clients(struct kernel *k)
+{
+	struct peer **pp = &k->peers;
+
+	while (*pp != NULL) {
+		struct peer *p = *pp;
+		if (p->kind == PEER_CLIENT && p->quitting == 2) {
+			*pp = p->next;
+			peer_free(k, p);
+		} else {
+			pp = &p->next;
+		}
+	}
+}
+
+static void
+handle_signals(struct kernel *k)
+{
+	unsigned char buf[64];
+	ssize_t n;
+
+	while ((n = read(k->sigpipe[0], buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == SIGCHLD) {
+				spawn_reap(k);
+			} else if (!k->stopping) {
+				logw_printf(&k->log, "kernel: %s received, stopping",
+				    spawn_signame(buf[i]));
+				k->stopping = 2;
+			}
+		}
+	}
+}
+
+static int
+next_timeout(struct kernel *k)
+{
+	int64_t d = route_next_deadline(&k->route);
+	int64_t c = console_deadline(k);
+
+	if (d == -1 || (c != -1 && c < d))
+		d = c;
+	if (d == -1)
+		return -1;
+	return d <= k->now ? 0 : (int)(d - k->now);
+}
+
+int
+kernel_loop(struct kernel *k)
+{
+	struct ev_event evs[64];
+
+	console_poke(k);
+	while (!k->stopping) {
+		flush_all(k);
+		resume_all(k);
+		flush_all(k);
+		reap_clients(k);
+		logw_flush(&k->log);
+		if (k->cfg.trace != NULL)
+			fflush(k->cfg.trace);
+		if (k->stopping)
+			break;
+
+		int n = ev_wait(k->ev, evs, 64, next_timeout(k));
+		if (n == -1 && errno != EINTR) {
+			logw_printf(&k->log, "kernel_loop: wait: %s", strerror(errno));
+			k->status = 1;
+			break;
+		}
+		k->now = plat_now_ms();
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].fd;
+			if (fd == k->sigpipe[0]) {
+				handle_signals(k);
+			} else if (fd == k->listen_fd) {
+				accept_clients(k);
+			} else {
+				struct peer *p = peer_by_fd(k, fd);
+				if (p != NULL && (evs[i].mask & EV_READ))
+					peer_read(k, p);
+			}
+		}
+		route_expire(&k->route, k->now);
+		console_poke(k);
+	}
+	flush_all(k);
+	logw_flush(&k->log);
+	return k->status;
+}
+
+void
+kernel_free(struct kernel *k)
+{
+	/* Only the self-pipe is watched now: the reaper waits on SIGCHLD. */
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		peer_watch(k, p, 0, 0);
+	if (k->listen_fd != -1 && ev_del(k->ev, k->listen_fd, EV_READ) == -1)
+		logw_printf(&k->log, "kernel_free: %s", strerror(errno));
+	spawn_stop_all(k);
+	while (k->peers != NULL) {
+		struct peer *p = k->peers;
+		k->peers = p->next;
+		if (p->rp.owner != NULL)
+			route_proc_gone(&k->route, &p->rp, "was stopped with the kernel");
+		peer_free(k, p);
+	}
+	while (k->consoles != NULL)
+		console_free(k, k->consoles);
+	route_free(&k->route);
+	if (k->listen_fd != -1)
+		listen_close(k->listen_fd, k->cfg.socket_path);
+	logw_printf(&k->log, "kernel stopped");
+	logw_close(&k->log);
+	if (k->ev != NULL)
+		ev_free(k->ev);
+	restore_signals();
+	if (k->sigpipe[0] != -1) {
+		close(k->sigpipe[0]);
+		close(k->sigpipe[1]);
+	}
+}

@@ -1,0 +1,191 @@
+/*
+ * listen.c - the kernel's Unix socket, which lets no other user in.
+ *
+ * The socket lives in a directory of its own that only its owner may enter:
+ * the directory is made 0700 and checked with lstat (a directory, not a link,
+ * ours, no access for anyone else) before anything in it is touched.  The
+ * socket is bound with a umask that leaves it 0600 from the moment it exists,
+ * and every connection's peer uid is checked as well, so a mistake in one of
+ * the three layers does not let a stranger in.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "platform.h"
+
+int
+listen_default_path(char *buf, size_t size)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(buf, size, "%s/microipc/kernel.sock", xdg);
+	else
+		n = snprintf(buf, size, "/tmp/microipc-%u/kernel.sock",
+		    (unsigned)getuid());
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Fills sa with path; -1 (and a message) if it does not fit. */
+static int
+address(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sa->sun_path) {
+		mipc_warn("socket path %s is too long (%zu bytes, at most %zu): "
+		    "choose a shorter --socket", path, strlen(path),
+		    sizeof sa->sun_path - 1);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* Makes the socket's directory if need be, and checks it is private. */
+static int
+private_dir(const char *path)
+{
+	char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		mipc_warn("cannot make %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) == -1) {
+		mipc_warn("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		mipc_warn("%s is not a directory: remove it or choose another "
+		    "--socket", dir);
+		return -1;
+	}
+	if (st.st_uid != getuid() || (st.st_mode & 077) != 0) {
+		mipc_warn("%s is not private (owner uid %u, mode %03o; it must be "
+		    "yours and 0700): fix it or choose another --socket", dir,
+		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	return 0;
+}
+
+int
+listen_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (address(&sa, path) == -1)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int
+listen_open(const char *path)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	mode_t mask;
+	int fd, r;
+
+	if (address(&sa, path) == -1 || private_dir(path) == -1)
+		return -1;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			mipc_warn("%s exists and is not a socket: remove it or choose "
+			    "another --socket", path);
+			return -1;
+		}
+		if ((fd = listen_connect(path)) != -1) {
+			close(fd);
+			mipc_warn("a kernel is already running on %s (stop it with "
+			    "`mipc attach` and shutdown, or choose another --socket)",
+			    path);
+			return -1;
+		}
+		/* Nobody answers: a dead kernel left it.  Replace it. */
+		if (unlink(path) == -1) {
+			mipc_warn("cannot remove the stale socket %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
+		mipc_warn("socket: %s", strerror(errno));
+		return -1;
+	}
+	mask = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(mask);
+	if (r == -1 || listen(fd, 128) == -1 || plat_nonblock(fd) == -1) {
+		mipc_warn("cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+listen_accept(int lfd, struct logw *log)
+{
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		uid_t uid;
+
+		if (fd == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				logw_printf(log, "listen_accept: %s", strerror(errno));
+			return -1;
+		}
+		if (plat_peer_uid(fd, &uid) == -1 || uid != getuid()) {
+			logw_printf(log, "listen_accept: refused a client of uid %ld",
+			    plat_peer_uid(fd, &uid) == -1 ? -1L : (long)uid);
+			close(fd);
+			continue;
+		}
+		if (plat_nonblock(fd) == -1) {
+			logw_printf(log, "listen_accept: %s", strerror(errno));
+			close(fd);
+			continue;
+		}
+		return fd;
+	}
+}
+
+void
+listen_close(int fd, const char *path)
+{
+	(void)close(fd);
+	(void)unlink(path);
+}

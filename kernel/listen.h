@@ -1,0 +1,35 @@
+/*
+ * listen.h - the kernel's Unix socket, which lets no other user in.
+ */
+#ifndef MIPC_LISTEN_H
+#define MIPC_LISTEN_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+/*
+ * The default socket path: $XDG_RUNTIME_DIR/microipc/kernel.sock, else
+ * /tmp/microipc-UID/kernel.sock.  Returns 0, or -1 if it does not fit.
+ */
+int	listen_default_path(char *buf, size_t size);
+
+/*
+ * Makes the socket's directory (0700, owned by us, checked with lstat),
+ * replaces a socket file left by a dead kernel, refuses a live one, and binds
+ * and listens with mode 0600.  Returns the non-blocking fd, or -1 after
+ * printing why.
+ */
+int	listen_open(const char *path);
+
+/* Accepts one connection from our own uid (others are refused and logged).
+   Returns the non-blocking fd, or -1 when none is waiting. */
+int	listen_accept(int fd, struct logw *log);
+
+/* Closes the socket and removes its file. */
+void	listen_close(int fd, const char *path);
+
+/* Connects to a kernel's socket.  Returns the fd, or -1 with errno. */
+int	listen_connect(const char *path);
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * spawn.c - the life of a simulated process, seen from the kernel.
+ *
+ * Everything about children is here: the socketpair is made before the fork
+ * and each side closes the other's end; the child gets its log on stdout and
+ * stderr and runs child_main() from proc/; the kernel reaps every change of
+ * state at once (looping on EINTR), logs why a child ended, and stops and
+ * reaps them all when it stops itself.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel.h"
+#include "platform.h"
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "ILL", SIGILL }, { "ABRT", SIGABRT }, { "FPE", SIGFPE },
+	{ "KILL", SIGKILL }, { "SEGV", SIGSEGV }, { "PIPE", SIGPIPE },
+	{ "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "USR1", SIGUSR1 },
+	{ "USR2", SIGUSR2 }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },
+	{ "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU }, { "BUS", SIGBUS }, { "TRAP", SIGTRAP },
+};
+
+int
+spawn_signal(const char *name)
+{
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		if (strcmp(signals[i].name, name) == 0)
+			return signals[i].sig;
+	return -1;
+}
+
+const char *
+spawn_signame(int sig)
+{
+	static char buf[16];
+
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		if (signals[i].sig == sig) {
+			snprintf(buf, sizeof buf, "SIG%s", signals[i].name);
+			return buf;
+		}
+	snprintf(buf, sizeof buf, "signal %d", sig);
+	return buf;
+}
+
+void
+spawn_describe(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "was killed by %s", spawn_signame(WTERMSIG(status)));
+	else
+		snprintf(buf, size, "ended (status %#x)", (unsigned)status);
+}
+
+/* The smallest pid from MIPC_PID_FIRST up that no live process holds. */
+static uint32_t
+free_pid(struct kernel *k)
+{
+	uint32_t pid = MIPC_PID_FIRST;
+
+	while (route_proc_find(&k->route, pid) != NULL)
+		pid++;
+	return pid;
+}
+
+/* In the forked child: set up its fds and signals, then become the process. */
+static void
+child_start(struct kernel *k, int sock, int logfd, const struct child_config *cfg)
+{
+	struct sigaction sa;
+	int keep[2] = { sock, logfd };
+	int null;
+
+	/* Its own process group: a ^C at the terminal is the kernel's to handle. */
+	(void)setpgid(0, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	plat_close_from3(keep, 2);
+	(void)k;
+	if ((null = open("/dev/null", O_RDONLY)) != -1) {
+		(void)dup2(null, 0);
+		if (null != 0)
+			close(null);
+	}
+	if (dup2(logfd, 1) == -1 || dup2(logfd, 2) == -1)
+		_exit(127);
+	close(logfd);
+	/* The kernel's end is non-blocking; the child's own end blocks. */
+	(void)fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK);
+	child_main(sock, cfg);
+	_exit(0);
+}
+
+int
+spawn_child(struct kernel *k, const char *name, uint32_t pid,
+    const struct child_config *ccfg, char *ans, size_t anssz)
+{
+	struct peer *p = kernel_child(k, name);
+	char path[4096];
+	int sv[2], logfd;
+	pid_t ospid;
+
+	if (p != NULL && p->state != CHILD_DEAD) {
+		snprintf(ans, anssz, "ERR EADDRINUSE a process named %s is running", name);
+		return -1;
+	}
+	if (k->nchildren >= k->cfg.slots) {
+		snprintf(ans, anssz, "ERR ENOSPC all %u process slots are in use "
+		    "(--slots)", k->cfg.slots);
+		return -1;
+	}
+	if (pid == 0)
+		pid = free_pid(k);
+	else if (route_proc_find(&k->route, pid) != NULL) {
+		snprintf(ans, anssz, "ERR EADDRINUSE pid %u is in use", (unsigned)pid);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/%s.log", k->cfg.log_dir, name);
+	if ((logfd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1) {
+		snprintf(ans, anssz, "ERR ENOSPC cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1) {
+		snprintf(ans, anssz, "ERR ENOSPC socketpair: %s", strerror(errno));
+		close(logfd);
+		return -1;
+	}
+	logw_flush(&k->log);
+	if (k->cfg.trace != NULL)
+		fflush(k->cfg.trace);
+	fflush(stdout);
+	fflush(stderr);
+
+	struct child_config cfg = *ccfg;
+	snprintf(cfg.name, sizeof cfg.name, "%s", name);
+	cfg.pid = pid;
+	cfg.no_time = k->cfg.no_time;
+
+	switch (ospid = fork()) {
+	case -1:
+		snprintf(ans, anssz, "ERR ENOSPC fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		close(logfd);
+		return -1;
+	case 0:
+		close(sv[0]);
+		child_start(k, sv[1], logfd, &cfg);
+		_exit(0);
+	}
+	close(sv[1]);
+	close(logfd);
+	if (plat_nonblock(sv[0]) == -1)
+		logw_printf(&k->log, "spawn_child: fcntl: %s", strerror(errno));
+
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof *p)) == NULL)
+			abort();
+		p->next = k->peers;
+		k->peers = p;
+	} else {
+		/* A dead child's name is used again: start its record afresh. */
+		struct peer *next = p->next;
+		linebuf_free(&p->in);
+		outq_free(&p->out);
+		free(p->slots);
+		free(p->marks);
+		for (unsigned i = 0; i < p->seen.n; i++)
+			free(p->seen.text[i]);
+		free(p->seen.text);
+		memset(p, 0, sizeof *p);
+		p->next = next;
+	}
+	p->kind = PEER_CHILD;
+	p->fd = sv[0];
+	p->ospid = ospid;
+	p->state = CHILD_RUNNING;
+	p->ccfg = cfg;
+	snprintf(p->name, sizeof p->name, "%s", name);
+	p->rp.pid = pid;
+	p->rp.owner = p;
+	linebuf_init(&p->in);
+	outq_init(&p->out);
+	if (route_proc_add(&k->route, &p->rp) == -1)
+		abort();
+	k->nchildren++;
+	if (ev_add(k->ev, p->fd, EV_READ) == -1)
+		logw_printf(&k->log, "spawn_child: watch: %s", strerror(errno));
+	p->reading = 1;
+	logw_printf(&k->log, "spawned %s: pid %u, OS pid %ld, log %s", name,
+	    (unsigned)pid, (long)ospid, path);
+	if (k->cfg.no_time)
+		snprintf(ans, anssz, "OK spawned %s as pid %u", name, (unsigned)pid);
+	else
+		snprintf(ans, anssz, "OK spawned %s as pid %u (OS pid %ld)", name,
+		    (unsigned)pid, (long)ospid);
+	return 0;
+}
+
+static struct peer *
+child_by_ospid(struct kernel *k, pid_t ospid)
+{
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		if (p->kind == PEER_CHILD && p->ospid == ospid && p->state != CHILD_DEAD)
+			return p;
+	return NULL;
+}
+
+void
+spawn_reap(struct kernel *k)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG | WUNTRACED | WCONTINUED);
+
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return;
+		struct peer *p = child_by_ospid(k, pid);
+		if (p == NULL)
+			continue;
+		if (WIFSTOPPED(status)) {
+			p->state = CHILD_STOPPED;
+			logw_printf(&k->log, "%s stopped by %s", p->name,
+			    spawn_signame(WSTOPSIG(status)));
+		} else if (WIFCONTINUED(status)) {
+			p->state = CHILD_RUNNING;
+			logw_printf(&k->log, "%s continued", p->name);
+		} else {
+			kernel_child_ended(k, p, status);
+		}
+		console_poke(k);
+	}
+}
+
+/*
+ * Waits up to ms for every child to be reaped, woken by SIGCHLD through the
+ * self-pipe.  Returns how many are left.
+ */
+static unsigned
+reap_for(struct kernel *k, int ms)
+{
+	int64_t end = plat_now_ms() + ms;
+
+	while (k->nchildren > 0) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid > 0) {
+			struct peer *p = child_by_ospid(k, pid);
+			if (p != NULL)
+				kernel_child_ended(k, p, status);
+			continue;
+		}
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid == -1)
+			break;
+		int64_t left = end - plat_now_ms();
+		if (left <= 0)
+			break;
+		struct ev_event ev;
+		unsigned char buf[64];
+		if (ev_wait(k->ev, &ev, 1, (int)left) > 0 && ev.fd == k->sigpipe[0])
+			while (read(k->sigpipe[0], buf, sizeof buf) > 0)
+				;
+	}
+	return k->nchildren;
+}
+
+void
+spawn_stop_all(struct kernel *k)
+{
+	if (k->nchildren == 0)
+		return;
+	for (struct peer *p = k->peers; p != NULL; p = p->next) {
+		if (p->kind != PEER_CHILD || p->state == CHILD_DEAD)
+			continue;
+		(void)kill(p->ospid, SIGTERM);
+		if (p->state == CHILD_STOPPED)
+			(void)kill(p->ospid, SIGCONT);
+	}
+	if (reap_for(k, 2000) == 0)
+		return;
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		if (p->kind == PEER_CHILD && p->state != CHILD_DEAD)
+			(void)kill(p->ospid, SIGKILL);
+	(void)reap_for(k, 5000);
+}
