@@ -1,0 +1,55 @@
+# mipc run: the trace, the logs, the exit statuses, no processes left behind.
+. tests/lib.sh
+
+# The walk-through: its trace names the backend first, the server's log holds
+# the delivery, and the kernel's log records the decisions.
+"$MIPC" run --backend "$BACKEND" --log-dir "$T/logs" scenarios/walkthrough.mipc \
+    >"$T/trace" 2>"$T/err" || fail "walkthrough exited $?"
+head -n 1 "$T/trace" | grep -q "backend $BACKEND" || fail "first line does not name the backend"
+has "$T/logs/server.log" 'received "hello world" from pid 1234 via port 8080'
+has "$T/logs/server.log" "answered: response written to port: 8080"
+has "$T/logs/client.log" "got: OK response written to port: 8080"
+has "$T/logs/kernel.log" "kernel started: backend $BACKEND"
+has "$T/trace" '| process table: 6 slots'
+
+# No child outlives the run: every OS pid the trace named is gone.
+for pid in $(sed -n 's/.*(OS pid \([0-9]*\)).*/\1/p' "$T/trace"); do
+	alive "$pid" && fail "child $pid outlived the run"
+done
+
+# The same trace every time with --no-time.
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l1" scenarios/six-processes.mipc >"$T/a" || fail "six exited $?"
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l2" scenarios/six-processes.mipc >"$T/b" || fail "six exited $?"
+cmp -s "$T/a" "$T/b" || { diff "$T/a" "$T/b"; fail "two --no-time traces differ"; }
+hasnt "$T/a" "OS pid"
+
+# A false expect: exit 1, the file and line named, and the run goes on.
+st=0
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l3" tests/scenarios/fail-expect-ok.mipc >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 1 ] || fail "a false expect exited $st, not 1"
+has "$T/out" "tests/scenarios/fail-expect-ok.mipc:4"
+has "$T/out" "1 expect held, 1 failed"
+
+# A syntax error: exit 2, reported with its line, before anything ran.
+st=0
+"$MIPC" run --backend "$BACKEND" --log-dir "$T/l4" tests/scenarios/syntax-unknown-verb.mipc >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "a syntax error exited $st, not 2"
+has "$T/err" "syntax-unknown-verb.mipc:2: unknown verb 'frobnicate'"
+[ ! -e "$T/l4" ] || fail "a refused run touched the log directory"
+
+# Usage errors exit 2 with a message.
+st=0; "$MIPC" run >/dev/null 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "run without a file exited $st"
+st=0; "$MIPC" run --slots 0 x >/dev/null 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "--slots 0 exited $st"
+has "$T/err" "--slots takes a number from 1 to 1024"
+st=0; "$MIPC" run --no-such-option x >/dev/null 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "an unknown option exited $st"
+st=0; "$MIPC" run "$T/missing.mipc" >/dev/null 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "a missing file exited $st"
+
+# Two files run one after the other, each in a fresh kernel.
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l5" scenarios/walkthrough.mipc scenarios/defrag-table.mipc >"$T/out" || fail "two files exited $?"
+has "$T/out" "== scenarios/walkthrough.mipc:"
+has "$T/out" "== scenarios/defrag-table.mipc:"
+exit 0
