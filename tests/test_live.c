@@ -1,0 +1,681 @@
+/*
+ * test_live.c - a live kernel driven over its socket, the way a user's own
+ * program would drive it.
+ *
+ * Every case starts `mipc kernel` ($MIPC, default bin/mipc) on a socket of
+ * its own, in a private temporary directory, on each backend the binary has,
+ * and waits on events with deadlines, never on sleeps.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define DEADLINE_MS 10000	/* how long any expected event may take */
+
+static const char *backend;	/* the backend of this round */
+static char dir[256];		/* this case's private directory */
+static char sockpath[300];
+static pid_t kpid = -1;		/* the kernel under test */
+static int kout = -1;		/* its standard output */
+
+static const char *
+mipc(void)
+{
+	const char *m = getenv("MIPC");
+	return m ? m : "bin/mipc";
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads one line from fd into buf (without '\n') by the deadline.
+   Returns its length, or -1 on timeout or end of file. */
+static int
+read_line(int fd, char *buf, size_t size, int64_t deadline)
+{
+	size_t n = 0;
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int64_t left = deadline - now_ms();
+		char c;
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -1;
+		ssize_t r = read(fd, &c, 1);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return -1;
+		if (c == '\n') {
+			buf[n] = '\0';
+			return (int)n;
+		}
+		if (n + 1 < size)
+			buf[n++] = c;
+	}
+}
+
+/* Starts `mipc kernel` on sockpath with logs in dir/logs and extra
+   arguments (NULL-terminated); waits for its first trace line. */
+static void
+launch(const char *extra, va_list ap)
+{
+	int out[2];
+	char line[1024];
+	const char *argv[32];
+	int argc = 0;
+	static char logs[300];
+
+	snprintf(logs, sizeof logs, "%s/logs", dir);
+	ASSERT(pipe(out) == 0);
+	argv[argc++] = mipc();
+	argv[argc++] = "kernel";
+	argv[argc++] = "--socket";
+	argv[argc++] = sockpath;
+	argv[argc++] = "--log-dir";
+	argv[argc++] = logs;
+	argv[argc++] = "--backend";
+	argv[argc++] = backend;
+	for (const char *a = extra; a != NULL && argc < 30; a = va_arg(ap, const char *))
+		argv[argc++] = a;
+	argv[argc] = NULL;
+	kpid = fork();
+	ASSERT(kpid != -1);
+	if (kpid == 0) {
+		dup2(out[1], 1);
+		close(out[0]);
+		close(out[1]);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	if (kout != -1)
+		close(kout);
+	kout = out[0];
+	ASSERT(read_line(kout, line, sizeof line, now_ms() + DEADLINE_MS) > 0);
+	ASSERT(strstr(line, "kernel on") != NULL);
+}
+
+/* A private directory for this case, and a kernel in it. */
+static void
+start_kernel(const char *extra, ...)
+{
+	va_list ap;
+
+	snprintf(dir, sizeof dir, "/tmp/mipc-live.XXXXXX");
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(sockpath, sizeof sockpath, "%s/k.sock", dir);
+	va_start(ap, extra);
+	launch(extra, ap);
+	va_end(ap);
+}
+
+/* Another kernel in the same directory, on the same socket path. */
+static void
+restart_kernel(const char *extra, ...)
+{
+	va_list ap;
+
+	va_start(ap, extra);
+	launch(extra, ap);
+	va_end(ap);
+}
+
+/* Runs mipc with the arguments and returns its exit status; its standard
+   error goes to errbuf. */
+static int
+run_mipc(char *errbuf, size_t size, const char *arg, ...)
+{
+	const char *argv[32];
+	int argc = 0, err[2], status;
+	va_list ap;
+
+	argv[argc++] = mipc();
+	va_start(ap, arg);
+	for (const char *a = arg; a != NULL && argc < 30; a = va_arg(ap, const char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	ASSERT(pipe(err) == 0);
+	pid_t pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		dup2(err[1], 2);
+		close(err[0]);
+		close(err[1]);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(err[1]);
+	if (read_line(err[0], errbuf, size, now_ms() + DEADLINE_MS) < 0)
+		errbuf[0] = '\0';
+	close(err[0]);
+	ASSERT(waitpid(pid, &status, 0) == pid);
+	ASSERT(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* Stops the kernel with SIGTERM and checks it cleaned up; returns its status. */
+static int
+stop_kernel(void)
+{
+	int status;
+	struct stat st;
+
+	ASSERT(kill(kpid, SIGTERM) == 0);
+	ASSERT(waitpid(kpid, &status, 0) == kpid);
+	kpid = -1;
+	ASSERT(WIFEXITED(status));
+	ASSERT(lstat(sockpath, &st) == -1 && errno == ENOENT);
+	return WEXITSTATUS(status);
+}
+
+static int
+connect_kernel(void)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ASSERT(fd != -1);
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	ASSERT(strlen(sockpath) < sizeof sa.sun_path);
+	memcpy(sa.sun_path, sockpath, strlen(sockpath) + 1);
+	ASSERT(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+	return fd;
+}
+
+static void
+send_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		ASSERT(w > 0);
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+say(int fd, const char *line)
+{
+	send_all(fd, line, strlen(line));
+	send_all(fd, "\n", 1);
+}
+
+/* The next line that is not a "| " listing or a "* " event. */
+static char *
+answer(int fd)
+{
+	static char buf[4096];
+
+	do {
+		if (read_line(fd, buf, sizeof buf, now_ms() + DEADLINE_MS) < 0)
+			TEST_FAIL_("no answer within %d ms", DEADLINE_MS);
+	} while (strncmp(buf, "| ", 2) == 0 || strncmp(buf, "* ", 2) == 0);
+	return buf;
+}
+
+/* The next line, whatever it is. */
+static char *
+next_line(int fd)
+{
+	static char buf[4096];
+
+	if (read_line(fd, buf, sizeof buf, now_ms() + DEADLINE_MS) < 0)
+		TEST_FAIL_("no line within %d ms", DEADLINE_MS);
+	return buf;
+}
+
+static void
+ask(int fd, const char *line, const char *want_prefix)
+{
+	say(fd, line);
+	ASSERT_PREFIX(answer(fd), want_prefix);
+}
+
+/* The seed's session, typed by one client. */
+TEST(seed_session)
+{
+	start_kernel(NULL);
+	int c = connect_kernel();
+	ask(c, "c {.message=hello world,.pid=1234,.port=8080}", "OK");
+	ask(c, "{.message=hello world,.pid=1234,.port=8080}", "OK linked 8080<-1234");
+	say(c, "{.message=hello world,.pid=1234,.port=8080}");
+	/* A self-link: the delivery comes first, then the answer. */
+	ASSERT_STR_EQ(next_line(c),
+	    "* received \"hello world\" from pid 1234 via port 8080");
+	ASSERT_STR_EQ(next_line(c), "OK response written to port: 8080");
+	ask(c, "r {.message=hello world,.pid=1234,.port=8080}", "OK");
+	ask(c, "{.message=x,.pid=999,.port=8080}", "ERR EPERM");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* Two clients: one serves, the other sends. */
+TEST(two_clients)
+{
+	start_kernel(NULL);
+	int srv = connect_kernel(), cli = connect_kernel();
+	ask(srv, "c {.message=x,.pid=10,.port=80}", "OK");
+	ask(cli, "{.message=x,.pid=20,.port=80}", "OK linked 80<-20");
+	say(cli, "{.message=ping, {with} commas,.pid=20,.port=80}");
+	ASSERT_STR_EQ(next_line(srv),
+	    "* received \"ping, {with} commas\" from pid 20 via port 80");
+	ASSERT_STR_EQ(answer(cli), "OK response written to port: 80");
+	/* The second client claimed pid 20: nobody else may. */
+	int third = connect_kernel();
+	ask(third, "c {.message=x,.pid=20,.port=81}", "ERR EPERM");
+	/* The server leaves: the client is told and its port is gone. */
+	close(srv);
+	ASSERT_PREFIX(next_line(cli), "* link 80<-20 destroyed");
+	ask(cli, "{.message=x,.pid=20,.port=80}", "ERR ENOENT");
+	close(cli);
+	close(third);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* 100 lines in one write come back answered in their order. */
+TEST(pipelined_in_order)
+{
+	start_kernel(NULL);
+	int srv = connect_kernel(), cli = connect_kernel();
+	char buf[64 * 1024];
+	size_t n = 0;
+
+	ask(srv, "c {.message=x,.pid=10,.port=80}", "OK");
+	ask(cli, "{.message=x,.pid=20,.port=80}", "OK");
+	/* Sends (answered once the server's line is written) mixed with lines
+	   answered at once: the order must hold all the same. */
+	for (int i = 0; i < 100; i++) {
+		if (i % 3 == 2)
+			n += (size_t)snprintf(buf + n, sizeof buf - n,
+			    "{.message=x,.pid=20,.port=%d}\n", 9000 + i);
+		else
+			n += (size_t)snprintf(buf + n, sizeof buf - n,
+			    "{.message=m%d,.pid=20,.port=80}\n", i);
+	}
+	send_all(cli, buf, n);
+	for (int i = 0; i < 100; i++) {
+		char *a = answer(cli);
+		if (i % 3 == 2)
+			ASSERT_PREFIX(a, "ERR ENOENT port ");
+		else
+			ASSERT_STR_EQ(a, "OK response written to port: 80");
+	}
+	for (int i = 0; i < 100; i++) {
+		if (i % 3 == 2)
+			continue;
+		char want[64];
+		snprintf(want, sizeof want,
+		    "* received \"m%d\" from pid 20 via port 80", i);
+		ASSERT_STR_EQ(next_line(srv), want);
+	}
+	close(srv);
+	close(cli);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* Garbage gets one answer a line, and the connection stays usable. */
+TEST(garbage_answered)
+{
+	start_kernel(NULL);
+	int c = connect_kernel();
+	char *big = malloc(100 * 1024 + 1);
+	unsigned seed = 7;
+
+	ASSERT(big != NULL);
+	say(c, "");
+	ASSERT_PREFIX(answer(c), "ERR EINVAL");
+	say(c, "# a comment");
+	ASSERT_STR_EQ(answer(c), "OK");
+	send_all(c, "{.message=a\0b,.pid=1,.port=2}\n", 30);
+	ASSERT_PREFIX(answer(c), "ERR EINVAL");
+	memset(big, 'x', 100 * 1024);
+	big[100 * 1024] = '\n';
+	send_all(c, big, 100 * 1024 + 1);
+	ASSERT_PREFIX(answer(c), "ERR EMSGSIZE");
+	/* 200 lines of random bytes (no newline inside). */
+	for (int i = 0; i < 200; i++) {
+		char line[120];
+		int len = 1 + (int)(rand_r(&seed) % 100);
+		for (int j = 0; j < len; j++) {
+			line[j] = (char)(rand_r(&seed) % 256);
+			if (line[j] == '\n')
+				line[j] = ' ';
+		}
+		line[len] = '\n';
+		send_all(c, line, (size_t)len + 1);
+	}
+	for (int i = 0; i < 200; i++) {
+		char *a = next_line(c);
+		/* A random line may even end up a console listing's prefix: what
+		   counts is that each gets one answer line. */
+		if (strncmp(a, "| ", 2) == 0) {
+			i--;
+			continue;
+		}
+		ASSERT(strncmp(a, "OK", 2) == 0 || strncmp(a, "ERR ", 4) == 0);
+	}
+	ask(c, "c {.message=still fine,.pid=77,.port=7}", "OK port 7");
+	free(big);
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* A request trickled one byte at a time is still one request. */
+TEST(trickled)
+{
+	start_kernel(NULL);
+	int c = connect_kernel();
+	const char *line = "c {.message=slowly,.pid=5,.port=55}\n";
+
+	for (const char *p = line; *p != '\0'; p++) {
+		send_all(c, p, 1);
+		if (p[1] != '\0') {
+			struct pollfd pfd = { c, POLLIN, 0 };
+			ASSERT_EQ(poll(&pfd, 1, 2), 0);	/* nothing answered early */
+		}
+	}
+	ASSERT_STR_EQ(answer(c), "OK port 55 registered in slot 0");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* 200 clients vanish in the middle of a line; the kernel serves on. */
+TEST(vanishing_clients)
+{
+	start_kernel(NULL);
+	for (int i = 0; i < 200; i++) {
+		int c = connect_kernel();
+		char line[64];
+		int n = snprintf(line, sizeof line, "c {.message=half,.pid=%d,.po", i + 1);
+		send_all(c, line, (size_t)n);
+		close(c);
+	}
+	int c = connect_kernel();
+	ask(c, "c {.message=x,.pid=1,.port=1}", "OK port 1 registered");
+	ask(c, "ps", "OK");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* A client that never reads is cut off; everyone else is served meanwhile. */
+TEST(client_never_reads)
+{
+	start_kernel(NULL);
+	int lazy = connect_kernel(), good = connect_kernel();
+	char buf[8192];
+	size_t n = 0;
+
+	/* Each `help` asks for ~1.5 KB of output: queue far more than the
+	   bound without reading any of it. */
+	while (n + 6 < sizeof buf)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "help\n");
+	fcntl(lazy, F_SETFL, O_NONBLOCK);
+	int64_t end = now_ms() + DEADLINE_MS;
+	int cut = 0;
+	while (!cut && now_ms() < end) {
+		ssize_t w = write(lazy, buf, n);
+		if (w == -1 && errno == EPIPE)
+			cut = 1;
+		else if (w == -1 && errno == ECONNRESET)
+			cut = 1;
+		/* the good client is answered all along */
+		ask(good, "ps", "OK");
+	}
+	ASSERT(cut);
+	close(lazy);
+	ask(good, "c {.message=x,.pid=3,.port=3}", "OK");
+	close(good);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* A stopped, then killed server with a message in flight: ESRCH. */
+TEST(stopped_then_killed_server)
+{
+	start_kernel("--timeout", "60000", NULL);
+	int c = connect_kernel();
+	ask(c, "spawn server pid=500", "OK spawned server");
+	ask(c, "server: c {.message=x,.pid=500,.port=80}", "OK");
+	ask(c, "{.message=x,.pid=1,.port=80}", "OK linked");
+	ask(c, "kill server STOP", "OK server stopped");
+	say(c, "{.message=in flight,.pid=1,.port=80}");
+	int other = connect_kernel();
+	ask(other, "kill server KILL", "OK server was killed by SIGKILL");
+	ASSERT_PREFIX(answer(c), "ERR ESRCH");
+	ask(other, "expect dead server", "OK");
+	close(other);
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* A user who is not us is refused alone; the kernel runs on. */
+TEST(other_uid_refused)
+{
+	if (getuid() != 0) {
+		printf("  (skipped the other uid: not root)\n");
+		return;
+	}
+	start_kernel(NULL);
+	chmod(dir, 0755);	/* let the stranger reach the socket itself */
+	chmod(sockpath, 0777);
+	pid_t pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(3);
+		int c = connect_kernel();
+		char buf[64];
+		say(c, "c {.message=x,.pid=1,.port=1}");
+		/* refused: the connection is closed without an answer */
+		_exit(read_line(c, buf, sizeof buf, now_ms() + DEADLINE_MS) == -1 ? 0 : 1);
+	}
+	int status;
+	ASSERT(waitpid(pid, &status, 0) == pid);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	int c = connect_kernel();
+	ask(c, "c {.message=x,.pid=1,.port=1}", "OK");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* A socket file left by a dead kernel is replaced. */
+TEST(stale_socket_replaced)
+{
+	struct stat st;
+
+	start_kernel(NULL);
+	ASSERT(kill(kpid, SIGKILL) == 0);
+	ASSERT(waitpid(kpid, NULL, 0) == kpid);
+	ASSERT(lstat(sockpath, &st) == 0 && S_ISSOCK(st.st_mode));	/* left behind */
+	restart_kernel(NULL);
+	int c = connect_kernel();
+	ask(c, "c {.message=x,.pid=1,.port=1}", "OK");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* A second kernel on a live socket is refused, touches nothing (not even
+   the logs of the last run) and leaves the first alone. */
+TEST(second_kernel_refused)
+{
+	char err[512], logdir[300], old[320];
+
+	start_kernel(NULL);
+	snprintf(logdir, sizeof logdir, "%s/other-logs", dir);
+	snprintf(old, sizeof old, "%s/old.log", logdir);
+	ASSERT(mkdir(logdir, 0755) == 0);
+	int fd = open(old, O_WRONLY | O_CREAT, 0644);
+	ASSERT(fd != -1);
+	close(fd);
+	ASSERT(run_mipc(err, sizeof err, "kernel", "--socket", sockpath, "--log-dir",
+	    logdir, "--backend", backend, (char *)NULL) != 0);
+	ASSERT(strstr(err, "already running") != NULL);
+	ASSERT(access(old, F_OK) == 0);
+	int c = connect_kernel();
+	ask(c, "c {.message=x,.pid=1,.port=1}", "OK");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* An unsafe socket directory is refused with a clear message. */
+TEST(unsafe_directory_refused)
+{
+	char err[512], open_dir[300], path[320];
+
+	snprintf(dir, sizeof dir, "/tmp/mipc-live.XXXXXX");
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(open_dir, sizeof open_dir, "%s/shared", dir);
+	ASSERT(mkdir(open_dir, 0777) == 0);
+	ASSERT(chmod(open_dir, 0777) == 0);
+	snprintf(path, sizeof path, "%s/k.sock", open_dir);
+	ASSERT(run_mipc(err, sizeof err, "kernel", "--socket", path, "--backend",
+	    backend, (char *)NULL) != 0);
+	ASSERT(strstr(err, "not private") != NULL);
+	ASSERT(access(path, F_OK) == -1);
+	/* and a path too long for a Unix socket */
+	char longpath[400];
+	memset(longpath, 'a', sizeof longpath);
+	memcpy(longpath, dir, strlen(dir));
+	longpath[strlen(dir)] = '/';
+	longpath[sizeof longpath - 1] = '\0';
+	ASSERT(run_mipc(err, sizeof err, "kernel", "--socket", longpath, (char *)NULL) != 0);
+	ASSERT(strstr(err, "too long") != NULL);
+}
+
+/* attach with no kernel: a clear message and a non-zero status. */
+TEST(attach_without_kernel)
+{
+	char err[512], path[320];
+
+	snprintf(dir, sizeof dir, "/tmp/mipc-live.XXXXXX");
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/none.sock", dir);
+	ASSERT_EQ(run_mipc(err, sizeof err, "attach", "--socket", path, (char *)NULL), 1);
+	ASSERT(strstr(err, "no kernel is running") != NULL);
+}
+
+/* SIGTERM: children stopped and reaped, socket removed, exit 0. */
+TEST(sigterm_cleanup)
+{
+	start_kernel(NULL);
+	int c = connect_kernel();
+	pid_t os[3];
+	ask(c, "spawn a", "OK spawned a");
+	ask(c, "spawn b", "OK spawned b");
+	ask(c, "spawn c", "OK spawned c");
+	say(c, "ps");
+	for (int i = 0; i < 3;) {
+		char *l = next_line(c);
+		char name[32];
+		unsigned pid;
+		long ospid;
+		if (sscanf(l, "| %31s %u %ld", name, &pid, &ospid) == 3)
+			os[i++] = (pid_t)ospid;
+	}
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+	for (int i = 0; i < 3; i++)
+		ASSERT(kill(os[i], 0) == -1 && errno == ESRCH);
+}
+
+/* A child that dies between two lines: the kernel reaps it and serves on. */
+TEST(child_dies_between_lines)
+{
+	start_kernel(NULL);
+	int c = connect_kernel();
+	ask(c, "spawn a pid=300", "OK");
+	ask(c, "a: c {.message=x,.pid=300,.port=30}", "OK");
+	ask(c, "kill a KILL", "OK a was killed by SIGKILL");
+	ask(c, "a: c {.message=x,.pid=300,.port=31}", "ERR ESRCH");
+	ask(c, "expect dead a", "OK");
+	ask(c, "{.message=x,.pid=1,.port=30}", "ERR ENOENT");
+	ask(c, "spawn a pid=300", "OK");
+	ask(c, "a: c {.message=x,.pid=300,.port=30}", "OK");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* `shutdown` from a client stops the kernel like SIGTERM does. */
+TEST(shutdown_verb)
+{
+	start_kernel(NULL);
+	int c = connect_kernel();
+	ask(c, "spawn a", "OK");
+	ask(c, "shutdown", "OK");
+	int status;
+	ASSERT(waitpid(kpid, &status, 0) == kpid);
+	kpid = -1;
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	struct stat st;
+	ASSERT(lstat(sockpath, &st) == -1);
+	close(c);
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(seed_session),
+	TEST_CASE(two_clients),
+	TEST_CASE(pipelined_in_order),
+	TEST_CASE(garbage_answered),
+	TEST_CASE(trickled),
+	TEST_CASE(vanishing_clients),
+	TEST_CASE(client_never_reads),
+	TEST_CASE(stopped_then_killed_server),
+	TEST_CASE(other_uid_refused),
+	TEST_CASE(stale_socket_replaced),
+	TEST_CASE(second_kernel_refused),
+	TEST_CASE(unsafe_directory_refused),
+	TEST_CASE(attach_without_kernel),
+	TEST_CASE(sigterm_cleanup),
+	TEST_CASE(child_dies_between_lines),
+	TEST_CASE(shutdown_verb),
+};
+
+int
+main(int argc, char **argv)
+{
+	char cmd[1024], name[64];
+	int failed = 0;
+	FILE *p;
+
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(cmd, sizeof cmd, "%s --backends", mipc());
+	if ((p = popen(cmd, "r")) == NULL)
+		return 1;
+	while (fgets(name, sizeof name, p) != NULL) {
+		char suite[80];
+		name[strcspn(name, "\n")] = '\0';
+		backend = name;
+		snprintf(suite, sizeof suite, "live.%s", name);
+		failed += test_run_all_(suite, cases, sizeof cases / sizeof cases[0],
+		    argc > 1 ? argv[1] : NULL);
+	}
+	pclose(p);
+	return failed > 100 ? 100 : failed;
+}
