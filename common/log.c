@@ -1,0 +1,159 @@
+/*
+ * log.c - whole, timestamped log lines, and the command's own messages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int
+logw_open(struct logw *l, const char *path, int stamp)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	logw_fd(l, fd, stamp);
+	if (fd != -1 && fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		close(fd);
+		l->fd = -1;
+		return -1;
+	}
+	return fd == -1 ? -1 : 0;
+}
+
+void
+logw_fd(struct logw *l, int fd, int stamp)
+{
+	memset(l, 0, sizeof *l);
+	l->fd = fd;
+	l->stamp = stamp;
+}
+
+size_t
+log_stamp(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+	if (n > 0 && n + 5 <= size)
+		n += (size_t)snprintf(buf + n, size - n, ".%03ld", ts.tv_nsec / 1000000);
+	return n;
+}
+
+/* Makes room for n more bytes.  Returns 0 or -1. */
+static int
+logw_room(struct logw *l, size_t n)
+{
+	if (l->len + n <= l->cap)
+		return 0;
+	size_t cap = l->cap ? l->cap : 4096;
+	while (cap < l->len + n)
+		cap *= 2;
+	char *b = realloc(l->buf, cap);
+	if (b == NULL)
+		return -1;
+	l->buf = b;
+	l->cap = cap;
+	return 0;
+}
+
+void
+logw_vprintf(struct logw *l, const char *fmt, va_list ap)
+{
+	char stamp[32];
+	size_t sn = 0;
+	va_list copy;
+	int n;
+
+	if (l->fd == -1)
+		return;
+	if (l->stamp) {
+		sn = log_stamp(stamp, sizeof stamp);
+		stamp[sn++] = ' ';
+	}
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0 || logw_room(l, sn + (size_t)n + 2) == -1)
+		return;
+	memcpy(l->buf + l->len, stamp, sn);
+	vsnprintf(l->buf + l->len + sn, (size_t)n + 1, fmt, ap);
+	l->len += sn + (size_t)n;
+	l->buf[l->len++] = '\n';
+	/* A burst of lines is flushed by the owner; a flood is not held. */
+	if (l->len > 64 * 1024)
+		logw_flush(l);
+}
+
+void
+logw_printf(struct logw *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logw_vprintf(l, fmt, ap);
+	va_end(ap);
+}
+
+void
+logw_flush(struct logw *l)
+{
+	size_t off = 0;
+
+	while (l->fd != -1 && off < l->len) {
+		ssize_t n = write(l->fd, l->buf + off, l->len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;		/* a log that cannot be written is not fatal */
+		off += (size_t)n;
+	}
+	l->len = 0;
+}
+
+void
+logw_close(struct logw *l)
+{
+	logw_flush(l);
+	if (l->fd != -1)
+		close(l->fd);
+	free(l->buf);
+	memset(l, 0, sizeof *l);
+	l->fd = -1;
+}
+
+void
+mipc_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("mipc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+mipc_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("mipc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}

@@ -1,0 +1,192 @@
+/*
+ * request.c - the request format, parsed and written.
+ *
+ *     [c |r ]{.message=TEXT,.pid=PID,.port=PORT}
+ *
+ * TEXT may hold commas, braces and '=', even ",.pid=", so the parser reads
+ * the numeric tail from the right: the closing brace, the port, ",.port=",
+ * the pid, ",.pid=", and what is left between "{.message=" and there is TEXT.
+ * Every rejection names what was expected and the column (from 1, counting
+ * bytes of the line as given) where it was expected.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "request.h"
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Reads the decimal number that ends just before s[end]: its digits start at
+ * *start.  Returns 0 and the value, or -1 with why filled.
+ */
+static int
+number_before(const char *s, size_t lo, size_t end, const char *what,
+    unsigned long long max, unsigned long long *v, size_t *start,
+    char *why, size_t whysz)
+{
+	size_t b = end;
+	unsigned long long n = 0;
+
+	while (b > lo && s[b - 1] >= '0' && s[b - 1] <= '9')
+		b--;
+	*start = b;
+	if (b == end || end - b > 10) {
+		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu", what,
+		    max, b + 1);
+		return -1;
+	}
+	if (s[b] == '0') {
+		if (end - b == 1)
+			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu, "
+			    "not 0", what, max, b + 1);
+		else
+			snprintf(why, whysz, "expected a %s without leading zeros at "
+			    "column %zu", what, b + 1);
+		return -1;
+	}
+	for (size_t i = b; i < end; i++)
+		n = n * 10 + (unsigned long long)(s[i] - '0');
+	if (n > max) {
+		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu", what,
+		    max, b + 1);
+		return -1;
+	}
+	*v = n;
+	return 0;
+}
+
+/* Does s[at - strlen(lit) .. at) hold lit? */
+static int
+ends_with(const char *s, size_t lo, size_t at, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return at - lo >= n && memcmp(s + at - n, lit, n) == 0;
+}
+
+enum mipc_err
+req_parse(const char *line, size_t len, struct request *req, char *why, size_t whysz)
+{
+	static const char head[] = "{.message=";
+	size_t b = 0, e = len, start;
+	unsigned long long v;
+
+	memset(req, 0, sizeof *req);
+	if (whysz > 0)
+		why[0] = '\0';
+	/* Surrounding blanks and one trailing CR are not part of the request. */
+	if (e > 0 && line[e - 1] == '\r')
+		e--;
+	while (e > b && is_blank(line[e - 1]))
+		e--;
+	while (b < e && is_blank(line[b]))
+		b++;
+	if (b == e) {
+		snprintf(why, whysz, "expected a request '{.message=TEXT,.pid=PID,"
+		    ".port=PORT}' at column %zu", b + 1);
+		return E_EINVAL;
+	}
+
+	req->op = REQ_SEND;
+	if ((line[b] == 'c' || line[b] == 'r') && b + 1 < e && is_blank(line[b + 1])) {
+		req->op = line[b] == 'c' ? REQ_CREATE : REQ_REMOVE;
+		b++;
+		while (b < e && is_blank(line[b]))
+			b++;
+	}
+	if (b >= e || line[b] != '{') {
+		snprintf(why, whysz, "expected '{' at column %zu", b + 1);
+		return E_EINVAL;
+	}
+	if (e - b < sizeof head - 1 || memcmp(line + b, head, sizeof head - 1) != 0) {
+		snprintf(why, whysz, "expected '.message=' at column %zu", b + 2);
+		return E_EINVAL;
+	}
+	size_t text = b + sizeof head - 1;
+
+	/* From the right: '}' PORT ',.port=' PID ',.pid=' */
+	if (line[e - 1] != '}') {
+		/* A request with junk after its brace is better told as such. */
+		size_t brace = e - 1;
+		while (brace > text && line[brace] != '}')
+			brace--;
+		if (line[brace] == '}' && line[brace - 1] >= '0' && line[brace - 1] <= '9')
+			snprintf(why, whysz, "unexpected '%c' after '}' at column %zu",
+			    line[brace + 1], brace + 2);
+		else
+			snprintf(why, whysz, "expected '}' at column %zu", e + 1);
+		return E_EINVAL;
+	}
+	if (number_before(line, text, e - 1, "port", 65535, &v, &start, why,
+	    whysz) == -1)
+		return E_EINVAL;
+	req->port = (uint16_t)v;
+	if (!ends_with(line, text, start, ",.port=")) {
+		snprintf(why, whysz, "expected ',.port=' at column %zu",
+		    start >= 7 ? start - 7 + 1 : 1);
+		return E_EINVAL;
+	}
+	size_t at = start - 7;
+	if (number_before(line, text, at, "pid", 4294967295ULL, &v, &start, why,
+	    whysz) == -1)
+		return E_EINVAL;
+	req->pid = (uint32_t)v;
+	if (!ends_with(line, text, start, ",.pid=")) {
+		snprintf(why, whysz, "expected ',.pid=' at column %zu",
+		    start >= 6 ? start - 6 + 1 : 1);
+		return E_EINVAL;
+	}
+	at = start - 6;
+
+	/* What is left is TEXT. */
+	for (size_t i = text; i < at; i++) {
+		if (line[i] == '\0' || line[i] == '\r' || line[i] == '\n') {
+			snprintf(why, whysz, "%s byte in message at column %zu",
+			    line[i] == '\0' ? "NUL" : line[i] == '\r' ? "CR" : "LF", i + 1);
+			return E_EINVAL;
+		}
+	}
+	if (at - text > MIPC_TEXT_MAX) {
+		snprintf(why, whysz, "message is %zu bytes, at most %d allowed",
+		    at - text, MIPC_TEXT_MAX);
+		return E_EMSGSIZE;
+	}
+	req->len = (uint16_t)(at - text);
+	memcpy(req->text, line + text, req->len);
+	req->text[req->len] = '\0';
+	return E_OK;
+}
+
+int
+req_is_request(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && is_blank(line[i]))
+		i++;
+	if (i < len && line[i] == '{')
+		return 1;
+	if (i + 1 < len && (line[i] == 'c' || line[i] == 'r') && is_blank(line[i + 1])) {
+		i++;
+		while (i < len && is_blank(line[i]))
+			i++;
+		return i < len && line[i] == '{';
+	}
+	return 0;
+}
+
+int
+req_serialise(const struct request *req, char *buf, size_t size)
+{
+	const char *prefix = req->op == REQ_CREATE ? "c " :
+	    req->op == REQ_REMOVE ? "r " : "";
+	int n = snprintf(buf, size, "%s{.message=%.*s,.pid=%lu,.port=%u}", prefix,
+	    (int)req->len, req->text, (unsigned long)req->pid, (unsigned)req->port);
+
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}

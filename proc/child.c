@@ -1,0 +1,192 @@
+/*
+ * child.c - the simulated process: the program each forked child runs.
+ *
+ * It only reacts: the kernel tells it what to send ("! LINE"), delivers
+ * messages to it ("* received ..."), which it answers by its reply policy,
+ * and answers what it sent.  It never waits for an answer, so it can serve a
+ * delivery, even one on its own self-link, while a line of its own is in
+ * flight.  Everything goes to its log, one whole timestamped line each,
+ * flushed after every batch it reads, so the log survives a SIGKILL.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "child.h"
+#include "log.h"
+
+struct child {
+	const struct child_config *cfg;
+	int		 fd;
+	struct logw	 log;
+	struct outq	 out;
+};
+
+static const char received[] = "* received \"";
+static const char tail[] = "\" from pid ";
+
+/*
+ * Finds TEXT and PORT in `* received "TEXT" from pid PID via port PORT`,
+ * reading from the right, since TEXT may hold quotes and " from pid ".
+ */
+static int
+parse_delivery(const char *s, size_t n, const char **text, size_t *tlen,
+    const char **port, size_t *plen)
+{
+	size_t rl = sizeof received - 1, tl = sizeof tail - 1;
+
+	if (n < rl || memcmp(s, received, rl) != 0)
+		return -1;
+	for (size_t i = n; i-- > rl;) {
+		if (i + tl > n || memcmp(s + i, tail, tl) != 0)
+			continue;
+		const char *via = NULL;
+		for (size_t j = i + tl; j + 10 <= n; j++)
+			if (memcmp(s + j, " via port ", 10) == 0)
+				via = s + j;
+		if (via == NULL)
+			return -1;
+		*text = s + rl;
+		*tlen = i - rl;
+		*port = via + 10;
+		*plen = (size_t)(s + n - *port);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+send_line(struct child *c, const char *prefix, const char *s, size_t n)
+{
+	if (outq_append(&c->out, prefix, strlen(prefix)) == -1 ||
+	    outq_line(&c->out, s, n) == -1) {
+		logw_printf(&c->log, "out of memory, exiting");
+		logw_flush(&c->log);
+		exit(1);
+	}
+}
+
+static void
+handle(struct child *c, const char *s, size_t n)
+{
+	const char *text, *port;
+	size_t tlen, plen;
+
+	if (n >= 2 && s[0] == '!' && s[1] == ' ') {
+		send_line(c, "> ", s + 2, n - 2);
+		logw_printf(&c->log, "sent: %.*s", (int)(n - 2), s + 2);
+	} else if ((n >= 2 && memcmp(s, "OK", 2) == 0) ||
+	    (n >= 4 && memcmp(s, "ERR ", 4) == 0)) {
+		logw_printf(&c->log, "got: %.*s", (int)n, s);
+	} else if (parse_delivery(s, n, &text, &tlen, &port, &plen) == 0) {
+		char reply[MIPC_ANSWER_MAX];
+		int rn;
+		logw_printf(&c->log, "%.*s", (int)(n - 2), s + 2);
+		switch (c->cfg->reply) {
+		case REPLY_ECHO:
+			rn = snprintf(reply, sizeof reply, "%.*s", (int)tlen, text);
+			break;
+		case REPLY_FIXED:
+			rn = snprintf(reply, sizeof reply, "%s", c->cfg->reply_text);
+			break;
+		default:
+			rn = snprintf(reply, sizeof reply,
+			    "response written to port: %.*s", (int)plen, port);
+			break;
+		}
+		send_line(c, "= ", reply, (size_t)rn);
+		logw_printf(&c->log, "answered: %s", reply);
+	} else if (n >= 2 && s[0] == '*' && s[1] == ' ') {
+		logw_printf(&c->log, "notice: %.*s", (int)(n - 2), s + 2);
+	} else {
+		logw_printf(&c->log, "unexpected line from kernel (%zu bytes): %.*s",
+		    n, (int)(n > 200 ? 200 : n), s);
+	}
+}
+
+/* Writes everything queued, waiting for room if the socket is full. */
+static void
+drain(struct child *c)
+{
+	int r;
+
+	while ((r = outq_flush(&c->out, c->fd)) == 1) {
+		struct pollfd p = { c->fd, POLLOUT, 0 };
+		if (poll(&p, 1, -1) == -1 && errno != EINTR)
+			break;
+	}
+	if (r == -1) {
+		logw_printf(&c->log, "cannot write to the kernel: %s, exiting",
+		    strerror(errno));
+		logw_close(&c->log);
+		exit(1);
+	}
+}
+
+void
+child_main(int fd, const struct child_config *cfg)
+{
+	struct child c;
+	struct linebuf in;
+	char reply[MIPC_TEXT_MAX + 8];
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&c, 0, sizeof c);
+	c.cfg = cfg;
+	c.fd = fd;
+	logw_fd(&c.log, 1, !cfg->no_time);
+	outq_init(&c.out);
+	linebuf_init(&in);
+
+	if (cfg->reply == REPLY_ECHO)
+		snprintf(reply, sizeof reply, "echo");
+	else if (cfg->reply == REPLY_FIXED)
+		snprintf(reply, sizeof reply, "\"%s\"", cfg->reply_text);
+	else
+		snprintf(reply, sizeof reply, "default");
+	if (cfg->no_time)
+		logw_printf(&c.log, "started: %s, pid %lu, reply %s", cfg->name,
+		    (unsigned long)cfg->pid, reply);
+	else
+		logw_printf(&c.log, "started: %s, pid %lu, OS pid %ld, reply %s",
+		    cfg->name, (unsigned long)cfg->pid, (long)getpid(), reply);
+	logw_flush(&c.log);
+
+	for (;;) {
+		const char *line;
+		size_t len;
+		enum linebuf_status st;
+		ssize_t n = linebuf_read(&in, fd);
+
+		if (n == 0) {
+			logw_printf(&c.log, "kernel closed the connection, exiting");
+			logw_close(&c.log);
+			exit(0);
+		}
+		if (n == -1) {
+			if (errno == EAGAIN) {
+				struct pollfd p = { fd, POLLIN, 0 };
+				(void)poll(&p, 1, -1);
+				continue;
+			}
+			logw_printf(&c.log, "cannot read from the kernel: %s, exiting",
+			    strerror(errno));
+			logw_close(&c.log);
+			exit(1);
+		}
+		while ((st = linebuf_next(&in, &line, &len)) != LB_NONE) {
+			if (st == LB_TOOLONG)
+				logw_printf(&c.log, "unexpected line from kernel: over "
+				    "%d bytes, skipped", MIPC_LINE_MAX);
+			else
+				handle(&c, line, len);
+		}
+		drain(&c);
+		logw_flush(&c.log);
+	}
+}
