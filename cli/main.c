@@ -271,35 +271,45 @@ cmd_kernel(struct options *o)
 	return status;
 }
 
-int
-main(int argc, char **argv)
+static int
+dispatch(struct options *o)
 {
-	struct options o;
-
-	parse_options(argc, argv, &o);
-	if (o.version) {
+	if (o->version) {
 		printf("mipc %s\n", MIPC_VERSION);
 		return 0;
 	}
-	if (o.backends) {
+	if (o->backends) {
 		for (const char *const *b = ev_backends(); *b != NULL; b++)
 			printf("%s\n", *b);
 		return 0;
 	}
-	if (o.help || o.command == NULL || strcmp(o.command, "help") == 0) {
-		fputs(usage_text, o.command == NULL && !o.help ? stderr : stdout);
-		return o.command == NULL && !o.help ? 2 : 0;
+	if (o->help || o->command == NULL || strcmp(o->command, "help") == 0) {
+		int asked = o->help || o->command != NULL;
+		fputs(usage_text, asked ? stdout : stderr);
+		return asked ? 0 : 2;
 	}
-	if (strcmp(o.command, "run") == 0)
-		return cmd_run(&o);
-	if (strcmp(o.command, "kernel") == 0)
-		return cmd_kernel(&o);
-	if (strcmp(o.command, "attach") == 0)
-		return cmd_attach(&o);
-	if (strcmp(o.command, "logs") == 0)
-		return cmd_logs(&o);
-	if (strcmp(o.command, "bench") == 0)
-		return cmd_bench(&o);
-	usage_error("unknown command '%s'", o.command);
+	if (strcmp(o->command, "run") == 0)
+		return cmd_run(o);
+	if (strcmp(o->command, "kernel") == 0)
+		return cmd_kernel(o);
+	if (strcmp(o->command, "attach") == 0)
+		return cmd_attach(o);
+	if (strcmp(o->command, "logs") == 0)
+		return cmd_logs(o);
+	if (strcmp(o->command, "bench") == 0)
+		return cmd_bench(o);
+	usage_error("unknown command '%s'", o->command);
 	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct options o;	/* static: reachable until exit */
+	int status;
+
+	parse_options(argc, argv, &o);
+	status = dispatch(&o);
+	free(o.args);
+	return status;
 }

@@ -78,6 +78,30 @@ restore_signals(void)
 	signal_fd = -1;
 }
 
+/* Makes dir and its missing parents, like mkdir -p.  Returns 0 or -1. */
+static int
+make_dirs(const char *dir)
+{
+	char path[4096];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		char c = path[i];
+		path[i] = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			return -1;
+		path[i] = c;
+	}
+	return 0;
+}
+
 /* Makes dir if need be, and (unless keep) removes the *.log files of the
    last run. */
 static int
@@ -86,7 +110,7 @@ prepare_log_dir(const char *dir, int keep)
 	DIR *d;
 	struct dirent *de;
 
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+	if (make_dirs(dir) == -1)
 		return -1;
 	if (keep)
 		return 0;
@@ -647,6 +671,13 @@ accept_clients(struct kernel *k)
 		int fd = listen_accept(k->listen_fd, &k->log);
 		if (fd == -1)
 			return;
+		if (k->nclients >= MIPC_CLIENTS_MAX) {
+			/* Some may have left already without our noticing: read
+			   what they sent (their end of file) before refusing. */
+			for (struct peer *p = k->peers; p != NULL; p = p->next)
+				if (p->kind == PEER_CLIENT && p->reading)
+					peer_read(k, p);
+		}
 		if (k->nclients >= MIPC_CLIENTS_MAX) {
 			static const char full[] = "ERR ENOSPC too many clients attached "
 			    "(64); try again later\n";
