@@ -20,24 +20,37 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* Does s[lo..at) end with lit? */
+static int
+ends_with(const char *s, size_t lo, size_t at, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return at - lo >= n && memcmp(s + at - n, lit, n) == 0;
+}
+
 /*
- * Reads the decimal number that ends just before s[end]: its digits start at
- * *start.  Returns 0 and the value, or -1 with why filled.
+ * Reads one numeric field from the right: the digits ending just before
+ * s[end], and the key ("`,.port=`") before them; `other` is the key of the
+ * field before it, whose presence means this field is missing altogether.
+ * Returns 0 with the value and where the key starts, or -1 with why filled.
  */
 static int
-number_before(const char *s, size_t lo, size_t end, const char *what,
-    unsigned long long max, unsigned long long *v, size_t *start,
-    char *why, size_t whysz)
+field(const char *s, size_t lo, size_t end, const char *key, const char *other,
+    const char *what, unsigned long long max, unsigned long long *v,
+    size_t *keystart, char *why, size_t whysz)
 {
-	size_t b = end;
+	size_t b = end, klen = strlen(key);
 	unsigned long long n = 0;
 
 	while (b > lo && s[b - 1] >= '0' && s[b - 1] <= '9')
 		b--;
-	*start = b;
-	if (b == end || end - b > 10) {
-		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu", what,
-		    max, b + 1);
+	if (b == end) {
+		if (end > lo && s[end - 1] == '=')
+			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
+			    what, max, end + 1);
+		else
+			snprintf(why, whysz, "expected '%s' at column %zu", key, end + 1);
 		return -1;
 	}
 	if (s[b] == '0') {
@@ -49,6 +62,11 @@ number_before(const char *s, size_t lo, size_t end, const char *what,
 			    "column %zu", what, b + 1);
 		return -1;
 	}
+	if (end - b > 10) {
+		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu", what,
+		    max, b + 1);
+		return -1;
+	}
 	for (size_t i = b; i < end; i++)
 		n = n * 10 + (unsigned long long)(s[i] - '0');
 	if (n > max) {
@@ -56,24 +74,32 @@ number_before(const char *s, size_t lo, size_t end, const char *what,
 		    max, b + 1);
 		return -1;
 	}
+	if (!ends_with(s, lo, b, key)) {
+		if (b == lo || s[b - 1] != '=')		/* a sign, a blank, a letter */
+			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
+			    what, max, b);
+		else if (other != NULL && ends_with(s, lo, b, other))
+			snprintf(why, whysz, "expected '%s' at column %zu", key, end + 1);
+		else {
+			/* A misspelt key: point at the comma that starts it. */
+			size_t c = b;
+			while (c > lo && s[c - 1] != ',')
+				c--;
+			snprintf(why, whysz, "expected '%s' at column %zu", key,
+			    c > lo ? c : lo + 1);
+		}
+		return -1;
+	}
 	*v = n;
+	*keystart = b - klen;
 	return 0;
-}
-
-/* Does s[at - strlen(lit) .. at) hold lit? */
-static int
-ends_with(const char *s, size_t lo, size_t at, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return at - lo >= n && memcmp(s + at - n, lit, n) == 0;
 }
 
 enum mipc_err
 req_parse(const char *line, size_t len, struct request *req, char *why, size_t whysz)
 {
 	static const char head[] = "{.message=";
-	size_t b = 0, e = len, start;
+	size_t b = 0, e = len, at;
 	unsigned long long v;
 
 	memset(req, 0, sizeof *req);
@@ -122,26 +148,14 @@ req_parse(const char *line, size_t len, struct request *req, char *why, size_t w
 			snprintf(why, whysz, "expected '}' at column %zu", e + 1);
 		return E_EINVAL;
 	}
-	if (number_before(line, text, e - 1, "port", 65535, &v, &start, why,
-	    whysz) == -1)
+	if (field(line, text, e - 1, ",.port=", ",.pid=", "port", 65535, &v, &at,
+	    why, whysz) == -1)
 		return E_EINVAL;
 	req->port = (uint16_t)v;
-	if (!ends_with(line, text, start, ",.port=")) {
-		snprintf(why, whysz, "expected ',.port=' at column %zu",
-		    start >= 7 ? start - 7 + 1 : 1);
-		return E_EINVAL;
-	}
-	size_t at = start - 7;
-	if (number_before(line, text, at, "pid", 4294967295ULL, &v, &start, why,
-	    whysz) == -1)
+	if (field(line, text, at, ",.pid=", NULL, "pid", 4294967295ULL, &v, &at,
+	    why, whysz) == -1)
 		return E_EINVAL;
 	req->pid = (uint32_t)v;
-	if (!ends_with(line, text, start, ",.pid=")) {
-		snprintf(why, whysz, "expected ',.pid=' at column %zu",
-		    start >= 6 ? start - 6 + 1 : 1);
-		return E_EINVAL;
-	}
-	at = start - 6;
 
 	/* What is left is TEXT. */
 	for (size_t i = text; i < at; i++) {
