@@ -9,11 +9,10 @@
 
 #include "ev.h"
 
-#define EPOLL_BATCH 64
-
 struct ev_epoll {
 	int epfd;
-	struct epoll_event events[EPOLL_BATCH];
+	struct epoll_event *events;	/* room for what one wait may return */
+	int cap;
 };
 
 static void *
@@ -36,6 +35,7 @@ epoll_state_free(void *state)
 	struct ev_epoll *e = state;
 
 	(void)close(e->epfd);
+	free(e->events);
 	free(e);
 }
 
@@ -62,8 +62,16 @@ static int
 epoll_state_wait(void *state, struct ev_event *out, int max, int timeout_ms)
 {
 	struct ev_epoll *e = state;
-	int n = epoll_wait(e->epfd, e->events, max < EPOLL_BATCH ? max : EPOLL_BATCH,
-	    timeout_ms);
+	int n;
+
+	if (max > e->cap) {
+		struct epoll_event *ee = realloc(e->events, (size_t)max * sizeof *ee);
+		if (ee == NULL)
+			return -1;
+		e->events = ee;
+		e->cap = max;
+	}
+	n = epoll_wait(e->epfd, e->events, max, timeout_ms);
 
 	for (int i = 0; i < n; i++) {
 		uint32_t got = e->events[i].events;
