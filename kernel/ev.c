@@ -11,12 +11,17 @@
 
 #include "ev.h"
 
+/* kqueue is the native best on macOS and the BSDs; on Linux (through
+   libkqueue) it is an emulation, and epoll stays the default. */
 static const struct ev_backend *const backends[] = {
-#ifdef HAVE_KQUEUE
+#if defined(HAVE_KQUEUE) && !defined(__linux__)
 	&ev_backend_kqueue,
 #endif
 #ifdef HAVE_EPOLL
 	&ev_backend_epoll,
+#endif
+#if defined(HAVE_KQUEUE) && defined(__linux__)
+	&ev_backend_kqueue,
 #endif
 #ifdef HAVE_POLL
 	&ev_backend_poll,
