@@ -259,6 +259,64 @@ ask(int fd, const char *line, const char *want_prefix)
 	ASSERT_PREFIX(answer(fd), want_prefix);
 }
 
+/* Runs mipc with stdin from the file `in` (or /dev/null) and stdout into
+   the file `out`; returns its exit status. */
+static int
+run_mipc_io(const char *in, const char *out, const char *arg, ...)
+{
+	const char *argv[32];
+	int argc = 0, status;
+	va_list ap;
+
+	argv[argc++] = mipc();
+	va_start(ap, arg);
+	for (const char *a = arg; a != NULL && argc < 30; a = va_arg(ap, const char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	pid_t pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		int i = open(in ? in : "/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (i == -1 || o == -1)
+			_exit(126);
+		dup2(i, 0);
+		dup2(o, 1);
+		dup2(o, 2);	/* the error messages are part of what is checked */
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	ASSERT(waitpid(pid, &status, 0) == pid);
+	ASSERT(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* The whole of a small file, NUL-terminated. */
+static char *
+slurp(const char *path)
+{
+	static char buf[65536];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	ASSERT(fd != -1);
+	n = read(fd, buf, sizeof buf - 1);
+	ASSERT(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ASSERT(fd != -1);
+	ASSERT(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
 /* The seed's session, typed by one client. */
 TEST(seed_session)
 {
@@ -625,6 +683,81 @@ TEST(child_dies_between_lines)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* mipc attach < file: one line at a time, each after the last one's
+   answer, comments and blank lines skipped, exit 0. */
+TEST(attach_from_a_pipe)
+{
+	char in[300], out[300], logs[300];
+
+	start_kernel(NULL);
+	snprintf(in, sizeof in, "%s/session.txt", dir);
+	snprintf(out, sizeof out, "%s/out.txt", dir);
+	write_file(in,
+	    "# a session typed into a file\n"
+	    "spawn server pid=5678\n"
+	    "\n"
+	    "server: c {.message=hello world,.pid=5678,.port=8080}\n"
+	    "{.message=hello world,.pid=1234,.port=8080}\n"
+	    "{.message=hello world,.pid=1234,.port=8080}\n"
+	    "expect ok\n"
+	    "expect server received \"hello world\"\n"
+	    "dump\n"
+	    "{.message=no newline at the end,.pid=1234,.port=8080}");
+	ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath, (char *)NULL), 0);
+	char *o = slurp(out);
+	const char *want[] = {
+		"OK spawned server as pid 5678",
+		"OK port 8080 registered in slot 0",
+		"OK linked 8080<-1234 in mailbox slot 0",
+		"OK response written to port: 8080\nOK\nOK\n| process table",
+		"| mailbox queues: 6 slots, 1 used",
+		"OK response written to port: 8080\n",
+	};
+	const char *at = o;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const char *f = strstr(at, want[i]);
+		if (f == NULL)
+			TEST_FAIL_("attach output lacks, in order: %s\n--- output:\n%s",
+			    want[i], o);
+		at = f + strlen(want[i]);
+	}
+	ASSERT(strstr(o, "ERR") == NULL);
+	/* and the logs of that run */
+	snprintf(logs, sizeof logs, "%s/logs", dir);
+	ASSERT_EQ(run_mipc_io(NULL, out, "logs", "--log-dir", logs, (char *)NULL), 0);
+	o = slurp(out);
+	ASSERT(strstr(o, "kernel ") != NULL);
+	ASSERT(strstr(o, "server ") != NULL);
+	ASSERT_EQ(run_mipc_io(NULL, out, "logs", "server", "--log-dir", logs,
+	    (char *)NULL), 0);
+	o = slurp(out);
+	ASSERT(strstr(o, "received \"hello world\" from pid 1234 via port 8080") != NULL);
+	ASSERT(strstr(o, "answered: response written to port: 8080") != NULL);
+	ASSERT_EQ(run_mipc_io(NULL, out, "logs", "nobody", "--log-dir", logs,
+	    (char *)NULL), 1);
+	ASSERT_EQ(run_mipc_io(NULL, out, "logs", "../etc", "--log-dir", logs,
+	    (char *)NULL), 2);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* help lists the verbs, one line each, before its answer. */
+TEST(help_lists_the_verbs)
+{
+	start_kernel(NULL);
+	int c = connect_kernel();
+	say(c, "help");
+	int listed = 0;
+	char *l;
+	while (strncmp(l = next_line(c), "| ", 2) == 0)
+		listed++;
+	ASSERT_STR_EQ(l, "OK");
+	ASSERT(listed >= 15);
+	ask(c, "frobnicate", "ERR EINVAL unknown verb 'frobnicate'");
+	ask(c, "expect nonsense here", "ERR EINVAL malformed expect");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* `shutdown` from a client stops the kernel like SIGTERM does. */
 TEST(shutdown_verb)
 {
@@ -658,6 +791,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(sigterm_cleanup),
 	TEST_CASE(child_dies_between_lines),
 	TEST_CASE(shutdown_verb),
+	TEST_CASE(attach_from_a_pipe),
+	TEST_CASE(help_lists_the_verbs),
 };
 
 int
