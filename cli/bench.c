@@ -1,10 +1,457 @@
-/* bench.c - placeholder until the command is written. */
+/*
+ * bench.c - mipc bench: how fast the kernel routes, against the bare floor.
+ *
+ * Every figure is measured in the same run as the floors it is compared with,
+ * so the ratios hold on a noisy machine:
+ *
+ *   direct   the load generator and an echoing process on one socketpair;
+ *   relay    the same two, with a middle process between them that forwards
+ *            newline-framed lines on the same event backend as the kernel:
+ *            no table, no parsing, no logs.  The floor for a kernel in the
+ *            middle;
+ *   kernel   a kernel built and run as `mipc run` runs one (spawn_child, its
+ *            logs on), a server child with the default reply, and load
+ *            children linked to it that send "+ REQ" lines.
+ *
+ * Each case runs in processes of its own; the CPU time of all of them comes
+ * from getrusage(RUSAGE_CHILDREN) around the case.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "load.h"
+#include "platform.h"
+
+struct figures {
+	unsigned	 n;		/* round trips timed, all load children */
+	unsigned	 errors;
+	long long	 elapsed_us;	/* the longest of the load children */
+	int		 p50, p99, p999;	/* round trip, microseconds (first child) */
+	double		 cpu_us;	/* user + system of every process, per round trip */
+	long		 rss_kib;	/* the middle process's peak (kernel cases) */
+};
+
+static double
+rate(const struct figures *f)
+{
+	return f->elapsed_us > 0 ? f->n * 1e6 / (double)f->elapsed_us : 0;
+}
+
+static int64_t
+children_cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+/* Adds one "result ..." line to f. */
+static int
+add_result(struct figures *f, const char *line, int first)
+{
+	unsigned n, errors;
+	long long us;
+	int p50, p99, p999;
+
+	if (line == NULL || sscanf(line, "result n=%u errors=%u elapsed_us=%lld p50=%d "
+	    "p99=%d p999=%d", &n, &errors, &us, &p50, &p99, &p999) != 6)
+		return -1;
+	f->n += n;
+	f->errors += errors;
+	if (us > f->elapsed_us)
+		f->elapsed_us = us;
+	if (first) {
+		f->p50 = p50;
+		f->p99 = p99;
+		f->p999 = p999;
+	}
+	return 0;
+}
+
+/* The last "result" line of a file or pipe. */
+static char *
+read_result(int fd)
+{
+	static char buf[65536];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	char *r = NULL;
+	for (char *p = strstr(buf, "result n="); p != NULL; p = strstr(p + 1, "result n="))
+		r = p;
+	return r;
+}
+
+static pid_t
+fork_or_die(void)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		mipc_die(1, "fork: %s", strerror(errno));
+	return pid;
+}
+
+static void
+wait_all(pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++)
+		while (waitpid(pids[i], NULL, 0) == -1 && errno == EINTR)
+			;
+}
+
+/* Forwards lines between a and b until either closes: the relay floor. */
+static void __attribute__((noreturn))
+relay_main(const char *backend, int a, int b)
+{
+	struct ev *ev = ev_create(backend);
+	struct linebuf in[2];
+	struct outq out[2];	/* out[0] goes to a, out[1] to b */
+	int fds[2] = { a, b };
+	struct ev_event evs[4];
+
+	if (ev == NULL || plat_nonblock(a) == -1 || plat_nonblock(b) == -1)
+		_exit(1);
+	for (int i = 0; i < 2; i++) {
+		linebuf_init(&in[i]);
+		outq_init(&out[i]);
+		if (ev_add(ev, fds[i], EV_READ) == -1)
+			_exit(1);
+	}
+	for (;;) {
+		int n = ev_wait(ev, evs, 4, -1);
+		if (n == -1 && errno != EINTR)
+			_exit(1);
+		for (int e = 0; e < n; e++) {
+			int i = evs[e].fd == a ? 0 : 1;
+			const char *line;
+			size_t len;
+			ssize_t r;
+			while ((r = linebuf_read(&in[i], fds[i])) > 0)
+				while (linebuf_next(&in[i], &line, &len) == LB_LINE)
+					outq_line(&out[1 - i], line, len);
+			if (r == 0)
+				_exit(0);
+		}
+		for (int i = 0; i < 2; i++) {
+			int r = outq_flush(&out[i], fds[i]);
+			if (r == -1)
+				_exit(0);
+			if ((r == 1 ? ev_add : ev_del)(ev, fds[i], EV_WRITE) == -1)
+				_exit(1);
+		}
+	}
+}
+
+/* The floors: the load straight to an echo, or through a relay. */
+static void
+run_floor(const char *backend, int relay, struct load_config lc, struct figures *f)
+{
+	int ab[2], bc[2], res[2];
+	pid_t pids[3];
+	int np = 0;
+
+	memset(f, 0, sizeof *f);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, ab) == -1 || pipe(res) == -1 ||
+	    (relay && socketpair(AF_UNIX, SOCK_STREAM, 0, bc) == -1))
+		mipc_die(1, "socketpair: %s", strerror(errno));
+	int64_t cpu0 = children_cpu_us();
+	if ((pids[np++] = fork_or_die()) == 0) {
+		close(ab[1]);
+		close(res[0]);
+		if (relay) {
+			close(bc[0]);
+			close(bc[1]);
+		}
+		lc.result_fd = res[1];
+		load_main(ab[0], &lc);
+	}
+	if (relay && (pids[np++] = fork_or_die()) == 0) {
+		close(ab[0]);
+		close(bc[0]);
+		close(res[0]);
+		close(res[1]);
+		relay_main(backend, ab[1], bc[1]);
+	}
+	if ((pids[np++] = fork_or_die()) == 0) {
+		close(ab[0]);
+		close(res[0]);
+		close(res[1]);
+		if (relay) {
+			close(ab[1]);
+			close(bc[1]);
+			load_echo(bc[0]);
+		}
+		load_echo(ab[1]);
+	}
+	close(ab[0]);
+	close(ab[1]);
+	if (relay) {
+		close(bc[0]);
+		close(bc[1]);
+	}
+	close(res[1]);
+	if (add_result(f, read_result(res[0]), 1) == -1)
+		mipc_warn("bench: a floor run gave no result");
+	close(res[0]);
+	wait_all(pids, np);
+	f->cpu_us = f->n ? (double)(children_cpu_us() - cpu0) / f->n : 0;
+}
+
+static unsigned loads_left;
+
+static void
+on_child_exit(struct kernel *k, struct peer *p)
+{
+	if (p->ccfg.load != NULL && --loads_left == 0)
+		k->stopping = 1;
+}
+
+/* Routes a request as process p would send it, to set the state up. */
+static void
+setup_line(struct kernel *k, struct peer *p, const char *fmt, unsigned port)
+{
+	struct route_result res;
+	char line[128];
+	int n = snprintf(line, sizeof line, fmt, (unsigned)p->rp.pid, port);
+
+	route_line(&k->route, &p->rp, line, (size_t)n, k->now, &res);
+	if (strncmp(res.text, "OK", 2) != 0)
+		mipc_die(1, "bench: setting up: %s: %s", line, res.text);
+}
+
+/*
+ * In its own process: a kernel, a server, `clients` load children; with
+ * fill, every table and mailbox slot in use, the loads' links last.
+ * Writes "result ..." and "rss KIB" to out.
+ */
+static void __attribute__((noreturn))
+kernel_case(const struct options *o, const char *logdir, unsigned slots,
+    unsigned clients, int fill, struct load_config lc, int out)
+{
+	struct kconfig cfg = o->k;
+	struct kernel k;
+	struct child_config server = { .reply = REPLY_DEFAULT };
+	struct figures f;
+	char ans[MIPC_ANSWER_MAX];
+
+	cfg.slots = slots;
+	cfg.log_dir = logdir;
+	cfg.socket_path = NULL;
+	cfg.trace = NULL;
+	if (kernel_init(&k, &cfg) == -1)
+		_exit(1);
+	k.child_exit = on_child_exit;
+	if (spawn_child(&k, "server", 1, &server, ans, sizeof ans) == -1)
+		mipc_die(1, "bench: %s", ans);
+	struct peer *srv = kernel_child(&k, "server");
+	setup_line(&k, srv, "c {.message=x,.pid=%u,.port=%u}", lc.port);
+	if (fill) {
+		/* Self-links fill the mailboxes but for the loads' links, then
+		   the table fills up behind them. */
+		unsigned port = 1000;
+		for (unsigned i = 0; i + clients < slots; i++, port++) {
+			setup_line(&k, srv, "c {.message=x,.pid=%u,.port=%u}", port);
+			setup_line(&k, srv, "{.message=x,.pid=%u,.port=%u}", port);
+		}
+		while (k.route.pt.used < slots - 1)
+			setup_line(&k, srv, "c {.message=x,.pid=%u,.port=%u}", port++);
+	}
+	loads_left = clients;
+	for (unsigned c = 0; c < clients; c++) {
+		struct child_config lcfg = { .reply = REPLY_DEFAULT };
+		char name[16];
+		struct load_config *l = malloc(sizeof *l);
+		if (l == NULL)
+			_exit(1);
+		*l = lc;
+		l->pid = 100 + c;
+		l->result_fd = 1;	/* its log */
+		lcfg.load = l;
+		snprintf(name, sizeof name, "load%u", c);
+		/* The loads link in turn: port 1 goes back into the table for
+		   each. */
+		if (c > 0)
+			setup_line(&k, srv, "c {.message=x,.pid=%u,.port=%u}", lc.port);
+		if (spawn_child(&k, name, l->pid, &lcfg, ans, sizeof ans) == -1)
+			mipc_die(1, "bench: %s", ans);
+		/* Its link, made as its own first request would make it. */
+		setup_line(&k, kernel_child(&k, name), "{.message=x,.pid=%u,.port=%u}",
+		    lc.port);
+	}
+	kernel_loop(&k);
+	long rss = plat_peak_rss_kib();
+	memset(&f, 0, sizeof f);
+	for (unsigned c = 0; c < clients; c++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/load%u.log", logdir, c);
+		int fd = open(path, O_RDONLY);
+		if (fd == -1 || add_result(&f, read_result(fd), c == 0) == -1)
+			mipc_warn("bench: load%u gave no result (see %s)", c, path);
+		if (fd != -1)
+			close(fd);
+	}
+	kernel_free(&k);
+	dprintf(out, "result n=%u errors=%u elapsed_us=%lld p50=%d p99=%d p999=%d\n"
+	    "rss %ld\n", f.n, f.errors, f.elapsed_us, f.p50, f.p99, f.p999, rss);
+	_exit(0);
+}
+
+static void
+run_kernel(const struct options *o, const char *logdir, unsigned slots,
+    unsigned clients, int fill, struct load_config lc, struct figures *f)
+{
+	int res[2];
+	char buf[512];
+	ssize_t n;
+	size_t len = 0;
+
+	memset(f, 0, sizeof *f);
+	if (pipe(res) == -1)
+		mipc_die(1, "pipe: %s", strerror(errno));
+	int64_t cpu0 = children_cpu_us();
+	pid_t pid = fork_or_die();
+	if (pid == 0) {
+		close(res[0]);
+		kernel_case(o, logdir, slots, clients, fill, lc, res[1]);
+	}
+	close(res[1]);
+	while (len < sizeof buf - 1 && (n = read(res[0], buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(res[0]);
+	wait_all(&pid, 1);
+	if (add_result(f, strstr(buf, "result n="), 1) == -1)
+		mipc_warn("bench: the kernel run gave no result (logs in %s)", logdir);
+	char *rss = strstr(buf, "rss ");
+	f->rss_kib = rss ? atol(rss + 4) : -1;
+	f->cpu_us = f->n ? (double)(children_cpu_us() - cpu0) / f->n : 0;
+}
+
+static void
+row(const char *name, const struct figures *rtt, const struct figures *pipe,
+    const struct figures *floor_rtt, const struct figures *floor_pipe)
+{
+	printf("  %-30s %6d %6d %7d   %9.0f   %6.2f", name, rtt->p50, rtt->p99,
+	    rtt->p999, rate(pipe), pipe->cpu_us);
+	if (floor_rtt != NULL && floor_rtt->p50 > 0 && rate(floor_pipe) > 0)
+		printf("   %.2fx   %.2fx", (double)rtt->p50 / floor_rtt->p50,
+		    rate(pipe) / rate(floor_pipe));
+	if (rtt->errors + pipe->errors > 0)
+		printf("   (%u errors)", rtt->errors + pipe->errors);
+	putchar('\n');
+}
+
+static void
+json_figures(const char *name, const struct figures *f, int last)
+{
+	printf("    \"%s\": {\"round_trips\": %u, \"errors\": %u, \"p50_us\": %d, "
+	    "\"p99_us\": %d, \"p999_us\": %d, \"round_trips_per_s\": %.0f, "
+	    "\"cpu_us_per_round_trip\": %.2f, \"peak_rss_kib\": %ld}%s\n", name, f->n,
+	    f->errors, f->p50, f->p99, f->p999, rate(f), f->cpu_us, f->rss_kib,
+	    last ? "" : ",");
+}
+
 int
 cmd_bench(struct options *o)
 {
-	(void)o;
-	fprintf(stderr, "mipc: bench is not available yet\n");
-	return 2;
+	unsigned count = o->count ? o->count : 100000;
+	const char *backend = o->k.backend ? o->k.backend : ev_backends()[0];
+	char logdir[] = "/tmp/mipc-bench.XXXXXX";
+	static const unsigned sizes[] = { 64, 254 };
+	struct figures f[2][9];
+	enum { D_RTT, D_PIPE, R_RTT, R_PIPE, K_RTT, K_PIPE, K_FIVE, K_BIG, K_BIGREF };
+
+	if (o->nargs > 0) {
+		fprintf(stderr, "mipc: bench takes no argument ('%s')\n", o->args[0]);
+		return 2;
+	}
+	if (o->pin && plat_pin_cpu(0) == -1) {
+		fprintf(stderr, "mipc: --pin: cannot pin to one CPU here (%s)\n",
+		    strerror(errno));
+		return 1;
+	}
+	if (mkdtemp(logdir) == NULL)
+		mipc_die(1, "mkdtemp: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	if (!o->json) {
+		printf("mipc bench: backend %s, %ld CPUs%s, %u round trips per figure "
+		    "after %u warm-up, window 64 for rt/s\n", backend,
+		    sysconf(_SC_NPROCESSORS_ONLN), o->pin ? ", all pinned to CPU 0" : "",
+		    count, count / 10 < 10 ? 10 : count / 10);
+		fflush(stdout);
+	}
+	for (int s = 0; s < 2; s++) {
+		struct load_config one = {
+			.count = count, .warmup = count / 10 < 10 ? 10 : count / 10,
+			.window = 1, .size = sizes[s], .port = 1, .pid = 100,
+		};
+		struct load_config win = one;
+		win.window = 64;
+		win.count = count * 2;
+		run_floor(backend, 0, one, &f[s][D_RTT]);
+		run_floor(backend, 0, win, &f[s][D_PIPE]);
+		run_floor(backend, 1, one, &f[s][R_RTT]);
+		run_floor(backend, 1, win, &f[s][R_PIPE]);
+		one.via_kernel = win.via_kernel = 1;
+		run_kernel(o, logdir, 6, 1, 0, one, &f[s][K_RTT]);
+		run_kernel(o, logdir, 6, 1, 0, win, &f[s][K_PIPE]);
+		struct load_config five = win;
+		five.count = count;
+		run_kernel(o, logdir, 6, 5, 0, five, &f[s][K_FIVE]);
+		run_kernel(o, logdir, MIPC_SLOTS_MAX, 1, 1, win, &f[s][K_BIG]);
+		if (o->json)
+			continue;
+		printf("\n%u-byte messages               RTT p50    p99   p99.9     "
+		    "rt/s   CPU us/rt   RTT/relay  rt/s/relay\n", sizes[s]);
+		row("direct socketpair", &f[s][D_RTT], &f[s][D_PIPE], NULL, NULL);
+		char name[64];
+		snprintf(name, sizeof name, "bare relay (%s)", backend);
+		row(name, &f[s][R_RTT], &f[s][R_PIPE], NULL, NULL);
+		snprintf(name, sizeof name, "microipc kernel (%s)", backend);
+		row(name, &f[s][K_RTT], &f[s][K_PIPE], &f[s][R_RTT], &f[s][R_PIPE]);
+		printf("  %-30s                          %9.0f   %6.2f              "
+		    "%.2fx\n", "  5 clients -> 1 server", rate(&f[s][K_FIVE]),
+		    f[s][K_FIVE].cpu_us, rate(&f[s][K_FIVE]) / rate(&f[s][R_PIPE]));
+		printf("  %-30s                          %9.0f   %6.2f   (%.2fx of 6 "
+		    "slots)\n", "  1024 slots, all in use", rate(&f[s][K_BIG]),
+		    f[s][K_BIG].cpu_us, rate(&f[s][K_BIG]) / rate(&f[s][K_PIPE]));
+		printf("  kernel peak RSS: %ld KiB with 6 children, %ld KiB with 1024 "
+		    "slots\n", f[s][K_FIVE].rss_kib, f[s][K_BIG].rss_kib);
+		fflush(stdout);
+	}
+	if (o->json) {
+		static const char *const names[] = { "direct_rtt", "direct_window64",
+		    "relay_rtt", "relay_window64", "kernel_rtt", "kernel_window64",
+		    "kernel_5_clients", "kernel_1024_slots" };
+		printf("{\n  \"backend\": \"%s\",\n  \"pinned\": %s,\n  \"round_trips\": %u,\n",
+		    backend, o->pin ? "true" : "false", count);
+		for (int s = 0; s < 2; s++) {
+			printf("  \"size_%u\": {\n", sizes[s]);
+			for (int i = 0; i < 8; i++)
+				json_figures(names[i], &f[s][i], i == 7);
+			printf("  }%s\n", s == 0 ? "," : "");
+		}
+		printf("}\n");
+	}
+	/* The logs of the last kernel run stay for a look; the rest goes. */
+	return 0;
 }

@@ -15,10 +15,14 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__linux__)
+#include <sched.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -101,4 +105,34 @@ plat_close_from3(const int *keep, int n)
 		if (!kept)
 			(void)close(fd);
 	}
+}
+
+int
+plat_pin_cpu(int cpu)
+{
+#if defined(__linux__)
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof set, &set);
+#else
+	(void)cpu;
+	errno = ENOTSUP;
+	return -1;
+#endif
+}
+
+long
+plat_peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return -1;
+#if defined(__APPLE__)
+	return ru.ru_maxrss / 1024;	/* bytes there */
+#else
+	return ru.ru_maxrss;		/* KiB on Linux and the BSDs */
+#endif
 }

@@ -20,6 +20,11 @@ int	plat_nonblock(int fd);
 int	plat_pipe(int fds[2]);
 /* The effective uid of the process at the other end of a Unix socket. */
 int	plat_peer_uid(int fd, uid_t *uid);
+/* Keeps this process (and the children it forks) on one CPU.  Returns 0, or
+   -1 where the system cannot. */
+int	plat_pin_cpu(int cpu);
+/* The peak resident memory of this process, in KiB. */
+long	plat_peak_rss_kib(void);
 /* Closes every descriptor from 3 up, except the n listed in keep. */
 void	plat_close_from3(const int *keep, int n);
 

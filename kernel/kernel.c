@@ -539,6 +539,8 @@ child_line(struct kernel *k, struct peer *p, const char *line, size_t len)
 		p->nrecv++;
 		request(k, p, line + 2, len - 2);
 		console_poke(k);
+	} else if (len >= 2 && line[0] == '+' && line[1] == ' ') {
+		request(k, p, line + 2, len - 2);
 	} else if (len >= 2 && line[0] == '=' && line[1] == ' ') {
 		if (route_answered(&k->route, &p->rp, line + 2, len - 2) == -1)
 			logw_printf(&k->log, "%s answered nothing: %.*s", p->name,
@@ -661,6 +663,8 @@ kernel_child_ended(struct kernel *k, struct peer *p, int status)
 	k->nchildren--;
 	kernel_trace(k, "  * %s (pid %u) %s", p->name, (unsigned)p->rp.pid, p->why);
 	peer_gone(k, p, p->why);
+	if (k->child_exit != NULL)
+		k->child_exit(k, p);
 }
 
 /* Accepts every pending connection on the listening socket. */

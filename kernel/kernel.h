@@ -110,6 +110,9 @@ struct kernel {
 	int		 stopping;	/* leave the loop: 1 run over, 2 signal, 3 shutdown */
 	int		 status;	/* exit status to report */
 	int64_t		 now;		/* ms, refreshed each turn */
+	/* called once a child has been reaped (mipc bench stops the loop) */
+	void		(*child_exit)(struct kernel *k, struct peer *p);
+	void		*arg;
 };
 
 /* kernel.c */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kernel.h"
+#include "load.h"
 #include "platform.h"
 
 static const struct {
@@ -110,7 +111,10 @@ child_start(struct kernel *k, int sock, int logfd, const struct child_config *cf
 	close(logfd);
 	/* The kernel's end is non-blocking; the child's own end blocks. */
 	(void)fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK);
-	child_main(sock, cfg);
+	if (cfg->load != NULL)
+		load_main(sock, cfg->load);
+	else
+		child_main(sock, cfg);
 	_exit(0);
 }
 

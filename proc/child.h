@@ -12,7 +12,9 @@
  *     * ...           any other notice: log it
  *
  *   child -> kernel
- *     > LINE          a line the child sends as itself (LINE exactly as given)
+ *     > LINE          a line the console asked the child to send (exactly as given)
+ *     + LINE          a line the child sends of its own accord (the load
+ *                     generator of `mipc bench`); routed the same way
  *     = TEXT          its answer to the oldest delivery it has not answered
  *
  * Every line the child sends, every answer, every delivery, what it answered
@@ -26,6 +28,8 @@
 
 #include "param.h"
 
+struct load_config;
+
 enum reply_kind {
 	REPLY_DEFAULT,	/* the seed's "response written to port: PORT" */
 	REPLY_ECHO,	/* the message's own TEXT */
@@ -38,6 +42,7 @@ struct child_config {
 	enum reply_kind	 reply;
 	char		 reply_text[MIPC_TEXT_MAX + 1];	/* REPLY_FIXED */
 	int		 no_time;	/* no timestamps and no OS pids in the log */
+	const struct load_config *load;	/* non-NULL: run the load generator */
 };
 
 /* Runs the simulated process on fd until the kernel closes it; then exits. */
