@@ -37,16 +37,34 @@ logw_fd(struct logw *l, int fd, int stamp)
 size_t
 log_stamp(char *buf, size_t size)
 {
+	/* The date and time to the second change once a second: format them
+	   then, not for every line (localtime_r and strftime cost more than the
+	   rest of a log line). */
+	static time_t cached = -1;
+	static char second[24];
+	static size_t slen;
 	struct timespec ts;
 	struct tm tm;
-	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
-	if (n > 0 && n + 5 <= size)
-		n += (size_t)snprintf(buf + n, size - n, ".%03ld", ts.tv_nsec / 1000000);
-	return n;
+	if (ts.tv_sec != cached) {
+		localtime_r(&ts.tv_sec, &tm);
+		slen = strftime(second, sizeof second, "%Y-%m-%d %H:%M:%S", &tm);
+		cached = ts.tv_sec;
+	}
+	if (size < slen + 5) {
+		if (size > 0)
+			buf[0] = '\0';
+		return 0;
+	}
+	memcpy(buf, second, slen);
+	long ms = ts.tv_nsec / 1000000;
+	buf[slen] = '.';
+	buf[slen + 1] = (char)('0' + ms / 100);
+	buf[slen + 2] = (char)('0' + ms / 10 % 10);
+	buf[slen + 3] = (char)('0' + ms % 10);
+	buf[slen + 4] = '\0';
+	return slen + 4;
 }
 
 /* Makes room for n more bytes.  Returns 0 or -1. */
@@ -69,25 +87,36 @@ logw_room(struct logw *l, size_t n)
 void
 logw_vprintf(struct logw *l, const char *fmt, va_list ap)
 {
-	char stamp[32];
-	size_t sn = 0;
 	va_list copy;
+	size_t start;
 	int n;
 
 	if (l->fd == -1)
 		return;
+	/* Most lines fit in what is spare: format once, straight in. */
+	if (logw_room(l, 1024) == -1)
+		return;
+	start = l->len;
 	if (l->stamp) {
-		sn = log_stamp(stamp, sizeof stamp);
-		stamp[sn++] = ' ';
+		l->len += log_stamp(l->buf + l->len, l->cap - l->len);
+		l->buf[l->len++] = ' ';
 	}
 	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
+	n = vsnprintf(l->buf + l->len, l->cap - l->len, fmt, copy);
 	va_end(copy);
-	if (n < 0 || logw_room(l, sn + (size_t)n + 2) == -1)
+	if (n < 0) {
+		l->len = start;
 		return;
-	memcpy(l->buf + l->len, stamp, sn);
-	vsnprintf(l->buf + l->len + sn, (size_t)n + 1, fmt, ap);
-	l->len += sn + (size_t)n;
+	}
+	if ((size_t)n + 1 >= l->cap - l->len) {
+		/* Longer than the room: grow and format again, never cut. */
+		if (logw_room(l, (size_t)n + 2) == -1) {
+			l->len = start;
+			return;
+		}
+		vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);
+	}
+	l->len += (size_t)n;
 	l->buf[l->len++] = '\n';
 	/* A burst of lines is flushed by the owner; a flood is not held. */
 	if (l->len > 64 * 1024)
