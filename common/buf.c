@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "param.h"
 
-#define LB_CAP	(MIPC_LINE_MAX + 2 + 4096)	/* a line, its CR LF, and room */
+#define LB_CAP	(16 * 1024)	/* room for a burst of lines in one read */
 
 void
 linebuf_init(struct linebuf *lb)
@@ -61,13 +61,15 @@ linebuf_read(struct linebuf *lb, int fd)
 		errno = ENOBUFS;
 		return -1;
 	}
+	size_t room = lb->cap - lb->len;
 	do
-		n = read(fd, lb->data + lb->len, lb->cap - lb->len);
+		n = read(fd, lb->data + lb->len, room);
 	while (n == -1 && errno == EINTR);
 	if (n == -1 && errno == EWOULDBLOCK)
 		errno = EAGAIN;
 	if (n > 0)
 		lb->len += (size_t)n;
+	lb->drained = n >= 0 && (size_t)n < room;
 	return n;
 }
 

@@ -20,6 +20,7 @@ struct linebuf {
 	size_t	 len;		/* bytes held, from data[0] */
 	size_t	 cap;
 	int	 skipping;	/* inside an over-long line, dropping up to '\n' */
+	int	 drained;	/* the last read took less than there was room for */
 };
 
 enum linebuf_status {
@@ -34,7 +35,9 @@ void	linebuf_free(struct linebuf *lb);
 /*
  * Reads what fd has (one read of up to the free space).  Returns the number of
  * bytes read, 0 at end of file, or -1: errno EAGAIN means nothing to read now,
- * anything else is a real error.
+ * anything else is a real error.  lb->drained tells whether the read took
+ * less than there was room for: the socket had nothing more, so another read
+ * would only say EAGAIN.
  */
 ssize_t	linebuf_read(struct linebuf *lb, int fd);
 

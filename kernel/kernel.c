@@ -630,6 +630,10 @@ peer_read(struct kernel *k, struct peer *p)
 		if (n > 0) {
 			budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
 			peer_lines(k, p);
+			/* Nothing more was there: the loop will say when there is,
+			   a read now would only say EAGAIN. */
+			if (p->in.drained)
+				return;
 			continue;
 		}
 		if (n == -1 && errno == EAGAIN)
