@@ -125,5 +125,22 @@ for be in $backends; do
 	done
 done
 
+# mipc bench, once, on a tiny count: every case ran and nothing failed.
+if wanted "bench/smoke"; then
+	limited "$MIPC" bench --count 200 --json >"$tmp/bench.json" 2>"$tmp/out"
+	st=$?
+	ok=1
+	[ $st -eq 0 ] || { ok=0; echo "    (exit status $st)" >>"$tmp/out"; }
+	for case in direct_rtt direct_window64 relay_rtt relay_window64 kernel_rtt \
+	    kernel_window64 kernel_5_clients kernel_1024_slots; do
+		grep -q "\"$case\": {\"round_trips\": [1-9]" "$tmp/bench.json" || {
+			ok=0; echo "    $case did not run" >>"$tmp/out"; }
+	done
+	grep -q '"errors": [1-9]' "$tmp/bench.json" && {
+		ok=0; echo "    a case had errors" >>"$tmp/out"; }
+	[ $ok = 1 ] || cat "$tmp/bench.json" >>"$tmp/out"
+	result "bench/smoke" $ok "$tmp/out"
+fi
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
