@@ -26,6 +26,7 @@ struct attach {
 	int	 waiting;	/* answers still owed for lines sent */
 	int	 stdin_open;
 	int	 leaving;	/* quit or shutdown was sent */
+	int	 prompted;	/* a prompt is on the screen, maybe half typed after */
 	struct linebuf from_kernel, from_user;
 };
 
@@ -55,9 +56,10 @@ leaving_word(const char *s, size_t n)
 static void
 prompt(struct attach *a)
 {
-	if (a->tty && a->stdin_open && a->waiting == 0) {
+	if (a->tty && a->stdin_open && a->waiting == 0 && !a->prompted) {
 		fputs("mipc> ", stdout);
 		fflush(stdout);
+		a->prompted = 1;
 	}
 }
 
@@ -95,8 +97,12 @@ kernel_lines(struct attach *a)
 			    MIPC_LINE_MAX);
 			continue;
 		}
-		if (a->tty)
-			fputs("\r", stdout);
+		/* An event while the user may be typing: leave what was typed
+		   on its line (the terminal still holds it) and print below. */
+		if (a->prompted) {
+			fputc('\n', stdout);
+			a->prompted = 0;
+		}
 		fwrite(line, 1, len, stdout);
 		fputc('\n', stdout);
 		if ((len >= 2 && memcmp(line, "OK", 2) == 0 &&
@@ -129,6 +135,7 @@ user_lines(struct attach *a)
 			continue;
 		if (leaving_word(line, len))
 			a->leaving = 1;
+		a->prompted = 0;	/* the user pressed Enter: the line is done */
 		if (send_line(a, line, len) == -1)
 			return -1;
 		a->waiting++;
