@@ -257,6 +257,7 @@ kernel_case(const struct options *o, const char *logdir, unsigned slots,
 	cfg.log_dir = logdir;
 	cfg.socket_path = NULL;
 	cfg.trace = NULL;
+	cfg.trace_fd = -1;
 	if (kernel_init(&k, &cfg) == -1)
 		_exit(1);
 	k.child_exit = on_child_exit;

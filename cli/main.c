@@ -78,6 +78,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->k.queue = MIPC_QUEUE_DEFAULT;
 	o->k.timeout_ms = MIPC_TIMEOUT_DEFAULT;
 	o->k.log_dir = "logs";
+	o->k.trace_fd = -1;
 	o->args = calloc((size_t)argc + 1, sizeof *o->args);
 	if (o->args == NULL)
 		mipc_die(1, "out of memory");
@@ -193,6 +194,7 @@ cmd_run(struct options *o)
 
 	struct kconfig cfg = o->k;
 	cfg.trace = stdout;
+	cfg.trace_fd = -1;
 	if (!o->socket_given)
 		cfg.socket_path = NULL;
 	for (int i = 0; i < o->nargs; i++) {
@@ -251,7 +253,9 @@ cmd_kernel(struct options *o)
 		if (r == -1)
 			return 2;
 	}
-	cfg.trace = stdout;
+	/* Served, the kernel never waits for its trace's reader. */
+	cfg.trace = NULL;
+	cfg.trace_fd = 1;
 	if (kernel_init(&k, &cfg) == -1) {
 		kernel_free(&k);
 		return 1;

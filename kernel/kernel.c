@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -144,6 +145,7 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 	k->listen_fd = -1;
 	k->sigpipe[0] = k->sigpipe[1] = -1;
 	k->log.fd = -1;
+	outq_init(&k->trace_q);
 	k->now = plat_now_ms();
 	if ((k->ev = ev_create(cfg->backend)) == NULL) {
 		if (errno == ENOENT)
@@ -192,6 +194,24 @@ kernel_trace(struct kernel *k, const char *fmt, ...)
 	va_start(ap, fmt);
 	logw_vprintf(&k->log, fmt, ap);
 	va_end(ap);
+	if (k->cfg.trace_fd >= 0) {
+		/* A served kernel must not wait for whoever reads its trace:
+		   past the bound lines are dropped (kernel.log has them all). */
+		char line[MIPC_ANSWER_MAX * 2];
+		size_t n = 0;
+		if (!k->cfg.no_time) {
+			log_stamp(stamp, sizeof stamp);
+			n = (size_t)snprintf(line, sizeof line, "%s ", stamp + 11);
+		}
+		va_start(ap, fmt);
+		vsnprintf(line + n, sizeof line - n, fmt, ap);
+		va_end(ap);
+		if (outq_size(&k->trace_q) < MIPC_OUTPUT_MAX)
+			(void)outq_line(&k->trace_q, line, strlen(line));
+		else
+			k->trace_dropped++;
+		return;
+	}
 	if (k->cfg.trace == NULL)
 		return;
 	if (!k->cfg.no_time) {
@@ -832,6 +852,38 @@ handle_signals(struct kernel *k)
 	}
 }
 
+/* Writes what the trace fd can take now, a pipe's atomic chunk at a time,
+   so the write never blocks. */
+static void
+trace_flush(struct kernel *k)
+{
+	struct pollfd pfd = { k->cfg.trace_fd, POLLOUT, 0 };
+
+	if (k->cfg.trace_fd < 0)
+		return;
+	while (outq_size(&k->trace_q) > 0 && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & POLLOUT)) {
+		size_t n = outq_size(&k->trace_q);
+		ssize_t w = write(k->cfg.trace_fd, k->trace_q.data + k->trace_q.start,
+		    n > 512 ? 512 : n);
+		if (w <= 0)
+			break;
+		k->trace_q.start += (size_t)w;
+		k->trace_q.written += (uint64_t)w;
+	}
+	if (outq_size(&k->trace_q) == 0) {
+		k->trace_q.start = k->trace_q.len = 0;
+		if (k->trace_dropped > 0) {
+			char note[96];
+			int n = snprintf(note, sizeof note, "(%lu trace lines dropped: "
+			    "nobody read them; kernel.log has them all)", k->trace_dropped);
+			logw_printf(&k->log, "%s", note);
+			k->trace_dropped = 0;
+			(void)outq_line(&k->trace_q, note, (size_t)n);
+		}
+	}
+}
+
 static int
 next_timeout(struct kernel *k)
 {
@@ -856,6 +908,7 @@ kernel_loop(struct kernel *k)
 		resume_all(k);
 		flush_all(k);
 		reap_clients(k);
+		trace_flush(k);
 		logw_flush(&k->log);
 		if (k->cfg.trace != NULL)
 			fflush(k->cfg.trace);
@@ -910,6 +963,8 @@ kernel_free(struct kernel *k)
 	route_free(&k->route);
 	if (k->listen_fd != -1)
 		listen_close(k->listen_fd, k->cfg.socket_path);
+	trace_flush(k);
+	outq_free(&k->trace_q);
 	logw_printf(&k->log, "kernel stopped");
 	logw_close(&k->log);
 	if (k->ev != NULL)

@@ -29,6 +29,8 @@ struct kconfig {
 	int		 no_time;	/* --no-time */
 	int		 keep_logs;	/* leave the last run's logs (a second file of a run) */
 	FILE		*trace;		/* where a scenario's trace goes (stdout) */
+	int		 trace_fd;	/* a served kernel's trace: written only when
+					   the fd can take it, never blocking (-1: none) */
 };
 
 enum peer_kind { PEER_CHILD, PEER_CLIENT };
@@ -105,6 +107,8 @@ struct kernel {
 	unsigned	 nchildren;	/* children alive (not reaped) */
 	unsigned	 nclients;
 	int		 sigpipe[2];	/* the self-pipe signal handlers write to */
+	struct outq	 trace_q;	/* trace lines waiting for cfg.trace_fd */
+	unsigned long	 trace_dropped;	/* lines dropped while nobody read it */
 	int		 listen_fd;	/* -1: not listening */
 	struct console	*consoles;	/* every console session */
 	int		 stopping;	/* leave the loop: 1 run over, 2 signal, 3 shutdown */

@@ -82,14 +82,17 @@ test_run_all_(const char *suite, const struct test_case *t, size_t n, const char
 			exit(2);
 		}
 		if (pid == 0) {
+			setpgid(0, 0);
 			alarm(TEST_TIMEOUT);
 			t[i].fn();
 			fflush(NULL);
 			_exit(0);
 		}
 		int status;
+		(void)setpgid(pid, pid);	/* whichever of the two runs first */
 		while (waitpid(pid, &status, 0) == -1)
 			;
+		(void)kill(-pid, SIGKILL);	/* anything the case left behind */
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;

@@ -758,6 +758,80 @@ TEST(help_lists_the_verbs)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* A child that stops reading while output floods towards it is killed
+   once its bound is passed, with the reason logged; the others are served
+   all along, and every message on it is answered.  Two senders, because
+   the kernel stops reading one client that has 4096 lines awaiting answers
+   (and its blocking writes would then wait). */
+TEST(flooded_child_cut_off)
+{
+	char logs[300], *big = malloc(2 * 1024 * 1024);
+	const int count = 3000;
+	int c[2];
+
+	ASSERT(big != NULL);
+	start_kernel("--queue", "65536", "--timeout", "60000", NULL);
+	int other = connect_kernel();
+	ask(other, "spawn server pid=500", "OK");
+	ask(other, "server: c {.message=x,.pid=500,.port=80}", "OK");
+	for (int k = 0; k < 2; k++) {
+		char line[80];
+		c[k] = connect_kernel();
+		ask(other, "server: c {.message=x,.pid=500,.port=80}", "OK");
+		snprintf(line, sizeof line, "{.message=x,.pid=%d,.port=80}", k + 1);
+		ask(c[k], line, "OK linked");
+	}
+	ask(other, "kill server STOP", "OK server stopped");
+	char text[251];
+	memset(text, 'f', 250);
+	text[250] = '\0';
+	for (int k = 0; k < 2; k++) {
+		size_t n = 0;
+		for (int i = 0; i < count; i++)
+			n += (size_t)snprintf(big + n, 2 * 1024 * 1024 - n,
+			    "{.message=%s,.pid=%d,.port=80}\n", text, k + 1);
+		send_all(c[k], big, n);	/* 870 KB each for a process that reads none */
+	}
+	ask(other, "c {.message=x,.pid=3,.port=3}", "OK");	/* served meanwhile */
+	/* Every line answered once: ESRCH while the server lived, ENOENT for
+	   what came after it died (its port went with it). */
+	int esrch = 0;
+	for (int k = 0; k < 2; k++) {
+		int gone = 0;
+		for (int i = 0; i < count; i++) {
+			char *a = answer(c[k]);
+			if (!gone && strncmp(a, "ERR ESRCH", 9) == 0)
+				esrch++;
+			else if (strncmp(a, "ERR ENOENT port 80", 18) == 0)
+				gone = 1;
+			else
+				TEST_FAIL_("client %d, answer %d: %s", k, i, a);
+		}
+	}
+	ASSERT(esrch > 0);
+	ask(other, "expect dead server", "OK");
+	snprintf(logs, sizeof logs, "%s/logs/kernel.log", dir);
+	int fd = open(logs, O_RDONLY);
+	struct stat st;
+	ASSERT(fd != -1 && fstat(fd, &st) == 0);
+	free(big);
+	big = malloc((size_t)st.st_size + 1);
+	ASSERT(big != NULL);
+	size_t got = 0;
+	ssize_t r;
+	while (got < (size_t)st.st_size &&
+	    (r = read(fd, big + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)r;
+	big[got] = '\0';
+	ASSERT(strstr(big, "server (pid 500) stopped reading") != NULL);
+	close(fd);
+	free(big);
+	close(c[0]);
+	close(c[1]);
+	close(other);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* `shutdown` from a client stops the kernel like SIGTERM does. */
 TEST(shutdown_verb)
 {
@@ -792,6 +866,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(child_dies_between_lines),
 	TEST_CASE(shutdown_verb),
 	TEST_CASE(attach_from_a_pipe),
+	TEST_CASE(flooded_child_cut_off),
 	TEST_CASE(help_lists_the_verbs),
 };
 

@@ -209,11 +209,10 @@ TEST(serialise_each_prefix)
 
 TEST(serialise_too_small_buffer)
 {
-	char buf[16];
+	char buf[16], edge[27], ok[28];
 	struct request r = { REQ_SEND, 1, 2, 1, "x" };
 	ASSERT_EQ(req_serialise(&r, buf, sizeof buf), -1);
-	ASSERT_EQ(req_serialise(&r, buf, 27), -1);	/* one short of the NUL */
-	char ok[28];
+	ASSERT_EQ(req_serialise(&r, edge, sizeof edge), -1);	/* no room for the NUL */
 	ASSERT_EQ(req_serialise(&r, ok, sizeof ok), 27);
 }
 
