@@ -372,32 +372,54 @@ slots_flush(struct kernel *k, struct peer *p)
 	}
 }
 
+/*
+ * Doubles a ring of n elements of size sz (head at *head, capacity *cap),
+ * unrolling it to start at 0.  Running out of memory here is fatal: an
+ * answer owed cannot be dropped.
+ */
+static void
+ring_grow(void **ring, unsigned *head, unsigned n, unsigned *cap, size_t sz)
+{
+	unsigned ncap = *cap ? *cap * 2 : 8;
+	char *r = malloc(ncap * sz);
+
+	if (r == NULL) {
+		mipc_warn("ring_grow: out of memory");
+		abort();
+	}
+	for (unsigned i = 0; i < n; i++)
+		memcpy(r + i * sz, (char *)*ring + ((*head + i) % *cap) * sz, sz);
+	free(*ring);
+	*ring = r;
+	*cap = ncap;
+	*head = 0;
+}
+
 /* Takes a slot at the tail of the ring. */
 static struct slot *
-slot_push(struct kernel *k, struct peer *p)
+slot_push(struct peer *p)
 {
-	if (p->slot_n == p->slot_cap) {
-		unsigned cap = p->slot_cap ? p->slot_cap * 2 : 8;
-		struct slot *s = malloc(cap * sizeof *s);
-		if (s == NULL) {
-			logw_printf(&k->log, "slot_push: out of memory");
-			abort();
-		}
-		for (unsigned i = 0; i < p->slot_n; i++)
-			s[i] = p->slots[(p->slot_head + i) % p->slot_cap];
-		free(p->slots);
-		p->slots = s;
-		p->slot_cap = cap;
-		p->slot_head = 0;
-	}
+	if (p->slot_n == p->slot_cap)
+		ring_grow((void **)&p->slots, &p->slot_head, p->slot_n, &p->slot_cap,
+		    sizeof *p->slots);
 	return &p->slots[(p->slot_head + p->slot_n++) % p->slot_cap];
+}
+
+/* Remembers where a delivery to a client ends in its output. */
+static void
+mark_push(struct peer *p, uint64_t end)
+{
+	if (p->mark_n == p->mark_cap)
+		ring_grow((void **)&p->marks, &p->mark_head, p->mark_n, &p->mark_cap,
+		    sizeof *p->marks);
+	p->marks[(p->mark_head + p->mark_n++) % p->mark_cap] = end;
 }
 
 /* Answers p's next line with text (at once, or after the answers before it). */
 static void
 answer(struct kernel *k, struct peer *p, const char *text)
 {
-	struct slot *s = slot_push(k, p);
+	struct slot *s = slot_push(p);
 
 	s->id = 0;
 	snprintf(s->text, sizeof s->text, "%s", text);
@@ -467,23 +489,9 @@ emit(void *ctx, const struct fx *fx)
 			    peer_label(p, label, sizeof label), fx->text);
 		}
 		peer_send(k, p, fx->text, strlen(fx->text));
-		if (p->kind == PEER_CLIENT && p->fd != -1) {
-			/* Answered for the client once the line is written. */
-			if (p->mark_n == p->mark_cap) {
-				unsigned cap = p->mark_cap ? p->mark_cap * 2 : 8;
-				uint64_t *m = malloc(cap * sizeof *m);
-				if (m == NULL)
-					abort();
-				for (unsigned i = 0; i < p->mark_n; i++)
-					m[i] = p->marks[(p->mark_head + i) % p->mark_cap];
-				free(p->marks);
-				p->marks = m;
-				p->mark_cap = cap;
-				p->mark_head = 0;
-			}
-			p->marks[(p->mark_head + p->mark_n++) % p->mark_cap] =
-			    p->out.queued;
-		}
+		/* A client is answered for once the line is written. */
+		if (p->kind == PEER_CLIENT && p->fd != -1)
+			mark_push(p, p->out.queued);
 		break;
 	case FX_ANSWER:
 		if (p == NULL)
@@ -525,7 +533,7 @@ request(struct kernel *k, struct peer *p, const char *line, size_t len)
 	    (int)len, line);
 	route_line(&k->route, &p->rp, line, len, k->now, &res);
 	if (res.pending != 0) {
-		struct slot *s = slot_push(k, p);
+		struct slot *s = slot_push(p);
 		s->id = res.pending;
 	} else {
 		answer(k, p, res.text);
