@@ -832,6 +832,27 @@ TEST(flooded_child_cut_off)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* kernel --scenario: the scenario runs first, then the kernel stays up
+   and clients see its state. */
+TEST(scenario_then_serve)
+{
+	start_kernel("--scenario", "scenarios/walkthrough.mipc", NULL);
+	int c = connect_kernel();
+	/* The scenario is the kernel's own console and a client's lines run
+	   beside it: ask until its delivery has happened. */
+	int64_t end = now_ms() + DEADLINE_MS;
+	for (;;) {
+		say(c, "expect server received \"hello world\"");
+		if (strcmp(answer(c), "OK") == 0)
+			break;
+		ASSERT(now_ms() < end);
+	}
+	ask(c, "expect alive client", "OK");
+	ask(c, "spawn late", "OK spawned late as pid 1000");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* `shutdown` from a client stops the kernel like SIGTERM does. */
 TEST(shutdown_verb)
 {
@@ -866,6 +887,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(child_dies_between_lines),
 	TEST_CASE(shutdown_verb),
 	TEST_CASE(attach_from_a_pipe),
+	TEST_CASE(scenario_then_serve),
 	TEST_CASE(flooded_child_cut_off),
 	TEST_CASE(help_lists_the_verbs),
 };
