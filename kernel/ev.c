@@ -1,9 +1,16 @@
 /*
  * ev.c - the event loop's front: picks a backend and keeps the interest set.
  *
- * The backends are listed here, best first, as the build found them; this is
- * the one place that knows which exist.  ev.c remembers what is watched on
- * each fd, so a backend only ever hears "fd goes from mask A to mask B".
+ * This is the one place that knows which backends exist: the Makefile says
+ * which were built with HAVE_KQUEUE, HAVE_EPOLL and HAVE_POLL, and the table
+ * below lists them best first.  ev.c also remembers what is watched on each
+ * fd, so that a backend never has to: it only hears "fd goes from mask A to
+ * mask B" and can pick the cheapest native call for that step.
+ *
+ * Contract for callers: forget an fd (ev_del of everything watched) before
+ * closing it.  epoll and kqueue drop a closed fd by themselves, poll and
+ * libkqueue do not, and none of them can tell ev.c, so a closed but still
+ * watched fd leaves the record here out of date for whoever reuses the number.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,16 +18,17 @@
 
 #include "ev.h"
 
-/* kqueue is the native best on macOS and the BSDs; on Linux (through
-   libkqueue) it is an emulation, and epoll stays the default. */
+/*
+ * The backends built in, best first.  epoll and kqueue are each native to
+ * their systems and are never built together there; both are present only on
+ * Linux with libkqueue, which is itself written over epoll, so epoll goes
+ * first.  poll works everywhere and is the fallback.
+ */
 static const struct ev_backend *const backends[] = {
-#if defined(HAVE_KQUEUE) && !defined(__linux__)
-	&ev_backend_kqueue,
-#endif
 #ifdef HAVE_EPOLL
 	&ev_backend_epoll,
 #endif
-#if defined(HAVE_KQUEUE) && defined(__linux__)
+#ifdef HAVE_KQUEUE
 	&ev_backend_kqueue,
 #endif
 #ifdef HAVE_POLL
@@ -29,32 +37,46 @@ static const struct ev_backend *const backends[] = {
 	NULL
 };
 
+#define NBACKENDS (sizeof backends / sizeof backends[0])
+
 struct ev {
 	const struct ev_backend *be;
-	void		*state;
-	unsigned char	*mask;		/* what is watched, by fd */
-	int		 nmask;
+	void		*state;		/* the backend's, opaque here */
+	unsigned char	*mask;		/* mask[fd]: what is watched on fd */
+	size_t		 nmask;		/* entries in mask */
 };
 
+/* Returns the names of the backends built in, best first, NULL-terminated. */
 const char *const *
 ev_backends(void)
 {
-	static const char *names[sizeof backends / sizeof backends[0]];
+	static const char *names[NBACKENDS];
 
+	/* The table is constant, so filling this again gives the same array. */
 	for (size_t i = 0; backends[i] != NULL; i++)
 		names[i] = backends[i]->name;
+	names[NBACKENDS - 1] = NULL;
 	return names;
 }
 
+/*
+ * Creates a loop with the named backend, or the first of the table when name
+ * is NULL.  Returns NULL with errno ENOENT for a backend that is not built in,
+ * or with the errno of whatever failed.
+ */
 struct ev *
 ev_create(const char *name)
 {
 	const struct ev_backend *be = NULL;
 	struct ev *ev;
+	int saved;
 
-	for (size_t i = 0; backends[i] != NULL && be == NULL; i++)
-		if (name == NULL || strcmp(name, backends[i]->name) == 0)
+	for (size_t i = 0; backends[i] != NULL; i++) {
+		if (name == NULL || strcmp(name, backends[i]->name) == 0) {
 			be = backends[i];
+			break;
+		}
+	}
 	if (be == NULL) {
 		errno = ENOENT;
 		return NULL;
@@ -63,14 +85,15 @@ ev_create(const char *name)
 		return NULL;
 	ev->be = be;
 	if ((ev->state = be->create()) == NULL) {
-		int e = errno;
+		saved = errno;
 		free(ev);
-		errno = e;
+		errno = saved;
 		return NULL;
 	}
 	return ev;
 }
 
+/* Frees the loop; the fds it watched stay open.  ev may be NULL. */
 void
 ev_free(struct ev *ev)
 {
@@ -81,56 +104,113 @@ ev_free(struct ev *ev)
 	free(ev);
 }
 
-/* Sets fd's mask to m, telling the backend. */
+/* Returns what is watched on fd: 0 for an fd never seen. */
 static int
-ev_set(struct ev *ev, int fd, int m)
+ev_watched(const struct ev *ev, int fd)
+{
+	if (fd < 0 || (size_t)fd >= ev->nmask)
+		return 0;
+	return ev->mask[fd];
+}
+
+/*
+ * Makes mask[] long enough to hold fd.  It doubles, so an fd number costs
+ * O(1) amortised however high it is.  Returns 0, or -1 with errno ENOMEM.
+ */
+static int
+ev_grow(struct ev *ev, int fd)
+{
+	unsigned char *mask;
+	size_t n;
+
+	if ((size_t)fd < ev->nmask)
+		return 0;
+	n = ev->nmask != 0 ? ev->nmask : 64;
+	while (n <= (size_t)fd)
+		n *= 2;
+	if ((mask = realloc(ev->mask, n)) == NULL)
+		return -1;
+	memset(mask + ev->nmask, 0, n - ev->nmask);
+	ev->mask = mask;
+	ev->nmask = n;
+	return 0;
+}
+
+/*
+ * Moves fd to watching newmask, telling the backend only when that changes
+ * anything.  The record changes only once the backend has agreed, so after a
+ * failure both still say the old mask.  Returns 0, or -1 with errno.
+ */
+static int
+ev_change(struct ev *ev, int fd, int newmask)
+{
+	int old = ev_watched(ev, fd);
+
+	if (old == newmask)
+		return 0;
+	if (newmask != 0 && ev_grow(ev, fd) == -1)
+		return -1;
+	if (ev->be->set(ev->state, fd, old, newmask) == -1)
+		return -1;
+	ev->mask[fd] = (unsigned char)newmask;
+	return 0;
+}
+
+/*
+ * Checks the arguments both ev_add and ev_del take: EBADF for a negative fd,
+ * EINVAL for bits other than EV_READ and EV_WRITE.  Returns 0 or -1.
+ */
+static int
+ev_check(int fd, int mask)
 {
 	if (fd < 0) {
 		errno = EBADF;
 		return -1;
 	}
-	if (fd >= ev->nmask) {
-		int n = ev->nmask ? ev->nmask : 64;
-		while (n <= fd)
-			n *= 2;
-		unsigned char *mask = realloc(ev->mask, (size_t)n);
-		if (mask == NULL)
-			return -1;
-		memset(mask + ev->nmask, 0, (size_t)(n - ev->nmask));
-		ev->mask = mask;
-		ev->nmask = n;
-	}
-	int old = ev->mask[fd];
-	if (old == m)
-		return 0;
-	if (ev->be->set(ev->state, fd, old, m) == -1)
+	if ((mask & ~(EV_READ | EV_WRITE)) != 0) {
+		errno = EINVAL;
 		return -1;
-	ev->mask[fd] = (unsigned char)m;
+	}
 	return 0;
 }
 
+/* Watches fd for mask as well as what it watched before.  Returns 0 or -1. */
 int
 ev_add(struct ev *ev, int fd, int mask)
 {
-	int old = fd >= 0 && fd < ev->nmask ? ev->mask[fd] : 0;
-
-	return ev_set(ev, fd, old | mask);
+	if (ev_check(fd, mask) == -1)
+		return -1;
+	return ev_change(ev, fd, ev_watched(ev, fd) | mask);
 }
 
+/*
+ * Stops watching fd for mask; asking to stop what is not watched is not an
+ * error.  Returns 0 or -1.
+ */
 int
 ev_del(struct ev *ev, int fd, int mask)
 {
-	int old = fd >= 0 && fd < ev->nmask ? ev->mask[fd] : 0;
-
-	return ev_set(ev, fd, old & ~mask);
+	if (ev_check(fd, mask) == -1)
+		return -1;
+	return ev_change(ev, fd, ev_watched(ev, fd) & ~mask);
 }
 
+/*
+ * Waits up to timeout_ms (-1: forever) and fills out[0..n) with the ready
+ * fds, one entry each.  Returns n, 0 on timeout, or -1 with errno (EINTR when
+ * a signal came: the caller handles it and waits again).
+ */
 int
 ev_wait(struct ev *ev, struct ev_event *out, int max, int timeout_ms)
 {
+	if (out == NULL || max <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	return ev->be->wait(ev->state, out, max, timeout_ms);
 }
 
+/* Returns the backend's name, for the log and for tests. */
 const char *
 ev_name(const struct ev *ev)
 {
