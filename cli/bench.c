@@ -36,10 +36,12 @@
 
 struct figures {
 	unsigned	 n;		/* round trips timed, all load children */
+	unsigned	 all;		/* round trips run, the warm-up included */
 	unsigned	 errors;
 	long long	 elapsed_us;	/* the longest of the load children */
 	int		 p50, p99, p999;	/* round trip, microseconds (first child) */
 	double		 cpu_us;	/* user + system of every process, per round trip */
+	double		 mid_cpu_us;	/* the same, of the middle process alone */
 	long		 rss_kib;	/* the middle process's peak (kernel cases) */
 };
 
@@ -49,28 +51,47 @@ rate(const struct figures *f)
 	return f->elapsed_us > 0 ? f->n * 1e6 / (double)f->elapsed_us : 0;
 }
 
+/* User + system time of this process (RUSAGE_SELF) or its reaped children. */
 static int64_t
-children_cpu_us(void)
+cpu_us(int who)
 {
 	struct rusage ru;
 
-	getrusage(RUSAGE_CHILDREN, &ru);
+	getrusage(who, &ru);
 	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
 	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+/* Per round trip run; the CPU time covers the warm-up too. */
+static double
+per_trip(int64_t us, const struct figures *f)
+{
+	return f->all ? (double)us / f->all : 0;
+}
+
+/* The middle process's "mid cpu_us=N" line, if out has one. */
+static void
+add_mid(struct figures *f, const char *out)
+{
+	const char *mid = out ? strstr(out, "mid cpu_us=") : NULL;
+
+	if (mid != NULL)
+		f->mid_cpu_us = per_trip(atoll(mid + strlen("mid cpu_us=")), f);
 }
 
 /* Adds one "result ..." line to f. */
 static int
 add_result(struct figures *f, const char *line, int first)
 {
-	unsigned n, errors;
+	unsigned n, errors, all;
 	long long us;
 	int p50, p99, p999;
 
 	if (line == NULL || sscanf(line, "result n=%u errors=%u elapsed_us=%lld p50=%d "
-	    "p99=%d p999=%d", &n, &errors, &us, &p50, &p99, &p999) != 6)
+	    "p99=%d p999=%d all=%u", &n, &errors, &us, &p50, &p99, &p999, &all) != 7)
 		return -1;
 	f->n += n;
+	f->all += all;
 	f->errors += errors;
 	if (us > f->elapsed_us)
 		f->elapsed_us = us;
@@ -82,9 +103,9 @@ add_result(struct figures *f, const char *line, int first)
 	return 0;
 }
 
-/* The last "result" line of a file or pipe. */
+/* Everything in a file or pipe, to its end. */
 static char *
-read_result(int fd)
+read_all(int fd)
 {
 	static char buf[65536];
 	size_t len = 0;
@@ -93,7 +114,15 @@ read_result(int fd)
 	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
 		len += (size_t)n;
 	buf[len] = '\0';
+	return buf;
+}
+
+/* The last "result" line of what read_all read. */
+static char *
+last_result(char *buf)
+{
 	char *r = NULL;
+
 	for (char *p = strstr(buf, "result n="); p != NULL; p = strstr(p + 1, "result n="))
 		r = p;
 	return r;
@@ -118,9 +147,12 @@ wait_all(pid_t *pids, int n)
 			;
 }
 
-/* Forwards lines between a and b until either closes: the relay floor. */
+/*
+ * Forwards lines between a and b until either closes: the relay floor.  Then
+ * writes its CPU time to result.
+ */
 static void __attribute__((noreturn))
-relay_main(const char *backend, int a, int b)
+relay_main(const char *backend, int a, int b, int result)
 {
 	struct ev *ev = ev_create(backend);
 	struct linebuf in[2];
@@ -148,8 +180,11 @@ relay_main(const char *backend, int a, int b)
 			while ((r = linebuf_read(&in[i], fds[i])) > 0)
 				while (linebuf_next(&in[i], &line, &len) == LB_LINE)
 					outq_line(&out[1 - i], line, len);
-			if (r == 0)
+			if (r == 0) {
+				dprintf(result, "mid cpu_us=%lld\n",
+				    (long long)cpu_us(RUSAGE_SELF));
 				_exit(0);
+			}
 		}
 		for (int i = 0; i < 2; i++) {
 			int r = outq_flush(&out[i], fds[i]);
@@ -173,7 +208,7 @@ run_floor(const char *backend, int relay, struct load_config lc, struct figures 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, ab) == -1 || pipe(res) == -1 ||
 	    (relay && socketpair(AF_UNIX, SOCK_STREAM, 0, bc) == -1))
 		mipc_die(1, "socketpair: %s", strerror(errno));
-	int64_t cpu0 = children_cpu_us();
+	int64_t cpu0 = cpu_us(RUSAGE_CHILDREN);
 	if ((pids[np++] = fork_or_die()) == 0) {
 		close(ab[1]);
 		close(res[0]);
@@ -188,8 +223,7 @@ run_floor(const char *backend, int relay, struct load_config lc, struct figures 
 		close(ab[0]);
 		close(bc[0]);
 		close(res[0]);
-		close(res[1]);
-		relay_main(backend, ab[1], bc[1]);
+		relay_main(backend, ab[1], bc[1], res[1]);
 	}
 	if ((pids[np++] = fork_or_die()) == 0) {
 		close(ab[0]);
@@ -209,11 +243,14 @@ run_floor(const char *backend, int relay, struct load_config lc, struct figures 
 		close(bc[1]);
 	}
 	close(res[1]);
-	if (add_result(f, read_result(res[0]), 1) == -1)
+	char *out = read_all(res[0]);
+	if (add_result(f, last_result(out), 1) == -1)
 		mipc_warn("bench: a floor run gave no result");
+	if (relay)
+		add_mid(f, out);
 	close(res[0]);
 	wait_all(pids, np);
-	f->cpu_us = f->n ? (double)(children_cpu_us() - cpu0) / f->n : 0;
+	f->cpu_us = per_trip(cpu_us(RUSAGE_CHILDREN) - cpu0, f);
 }
 
 static unsigned loads_left;
@@ -241,7 +278,7 @@ setup_line(struct kernel *k, struct peer *p, const char *fmt, unsigned port)
 /*
  * In its own process: a kernel, a server, `clients` load children; with
  * fill, every table and mailbox slot in use, the loads' links last.
- * Writes "result ..." and "rss KIB" to out.
+ * Writes "result ...", "rss KIB" and "mid cpu_us=N" to out.
  */
 static void __attribute__((noreturn))
 kernel_case(const struct options *o, const char *logdir, unsigned slots,
@@ -305,14 +342,15 @@ kernel_case(const struct options *o, const char *logdir, unsigned slots,
 		char path[4096];
 		snprintf(path, sizeof path, "%s/load%u.log", logdir, c);
 		int fd = open(path, O_RDONLY);
-		if (fd == -1 || add_result(&f, read_result(fd), c == 0) == -1)
+		if (fd == -1 || add_result(&f, last_result(read_all(fd)), c == 0) == -1)
 			mipc_warn("bench: load%u gave no result (see %s)", c, path);
 		if (fd != -1)
 			close(fd);
 	}
 	kernel_free(&k);
-	dprintf(out, "result n=%u errors=%u elapsed_us=%lld p50=%d p99=%d p999=%d\n"
-	    "rss %ld\n", f.n, f.errors, f.elapsed_us, f.p50, f.p99, f.p999, rss);
+	dprintf(out, "result n=%u errors=%u elapsed_us=%lld p50=%d p99=%d p999=%d "
+	    "all=%u\nrss %ld\nmid cpu_us=%lld\n", f.n, f.errors, f.elapsed_us, f.p50,
+	    f.p99, f.p999, f.all, rss, (long long)cpu_us(RUSAGE_SELF));
 	_exit(0);
 }
 
@@ -328,7 +366,7 @@ run_kernel(const struct options *o, const char *logdir, unsigned slots,
 	memset(f, 0, sizeof *f);
 	if (pipe(res) == -1)
 		mipc_die(1, "pipe: %s", strerror(errno));
-	int64_t cpu0 = children_cpu_us();
+	int64_t cpu0 = cpu_us(RUSAGE_CHILDREN);
 	pid_t pid = fork_or_die();
 	if (pid == 0) {
 		close(res[0]);
@@ -344,20 +382,43 @@ run_kernel(const struct options *o, const char *logdir, unsigned slots,
 		mipc_warn("bench: the kernel run gave no result (logs in %s)", logdir);
 	char *rss = strstr(buf, "rss ");
 	f->rss_kib = rss ? atol(rss + 4) : -1;
-	f->cpu_us = f->n ? (double)(children_cpu_us() - cpu0) / f->n : 0;
+	add_mid(f, buf);
+	f->cpu_us = per_trip(cpu_us(RUSAGE_CHILDREN) - cpu0, f);
 }
 
+/*
+ * One line of the table: the latency of rtt (if any), the throughput and CPU
+ * time of pipe, and their ratios to the floors (if any), then a note.
+ */
 static void
 row(const char *name, const struct figures *rtt, const struct figures *pipe,
-    const struct figures *floor_rtt, const struct figures *floor_pipe)
+    const struct figures *floor_rtt, const struct figures *floor_pipe,
+    const char *note)
 {
-	printf("  %-30s %6d %6d %7d   %9.0f   %6.2f", name, rtt->p50, rtt->p99,
-	    rtt->p999, rate(pipe), pipe->cpu_us);
-	if (floor_rtt != NULL && floor_rtt->p50 > 0 && rate(floor_pipe) > 0)
-		printf("   %.2fx   %.2fx", (double)rtt->p50 / floor_rtt->p50,
-		    rate(pipe) / rate(floor_pipe));
-	if (rtt->errors + pipe->errors > 0)
-		printf("   (%u errors)", rtt->errors + pipe->errors);
+	unsigned errors = pipe->errors;
+
+	printf("  %-28s", name);
+	if (rtt != NULL) {
+		printf(" %7d %5d %6d", rtt->p50, rtt->p99, rtt->p999);
+		errors += rtt->errors;
+	} else {
+		printf(" %7s %5s %6s", "", "", "");
+	}
+	printf(" %10.0f %9.2f", rate(pipe), pipe->cpu_us);
+	if (pipe->mid_cpu_us > 0)
+		printf(" %7.2f", pipe->mid_cpu_us);
+	else
+		printf(" %7s", "-");
+	if (rtt != NULL && floor_rtt != NULL && floor_rtt->p50 > 0)
+		printf(" %10.2fx", (double)rtt->p50 / floor_rtt->p50);
+	else if (floor_pipe != NULL)
+		printf(" %11s", "");
+	if (floor_pipe != NULL && rate(floor_pipe) > 0)
+		printf(" %10.2fx", rate(pipe) / rate(floor_pipe));
+	if (note != NULL)
+		printf(" %s", note);
+	if (errors > 0)
+		printf("   (%u errors)", errors);
 	putchar('\n');
 }
 
@@ -366,9 +427,9 @@ json_figures(const char *name, const struct figures *f, int last)
 {
 	printf("    \"%s\": {\"round_trips\": %u, \"errors\": %u, \"p50_us\": %d, "
 	    "\"p99_us\": %d, \"p999_us\": %d, \"round_trips_per_s\": %.0f, "
-	    "\"cpu_us_per_round_trip\": %.2f, \"peak_rss_kib\": %ld}%s\n", name, f->n,
-	    f->errors, f->p50, f->p99, f->p999, rate(f), f->cpu_us, f->rss_kib,
-	    last ? "" : ",");
+	    "\"cpu_us_per_round_trip\": %.2f, \"middle_cpu_us_per_round_trip\": %.2f, "
+	    "\"peak_rss_kib\": %ld}%s\n", name, f->n, f->errors, f->p50, f->p99, f->p999,
+	    rate(f), f->cpu_us, f->mid_cpu_us, f->rss_kib, last ? "" : ",");
 }
 
 int
@@ -395,7 +456,10 @@ cmd_bench(struct options *o)
 	signal(SIGPIPE, SIG_IGN);
 	if (!o->json) {
 		printf("mipc bench: backend %s, %ld CPUs%s, %u round trips per figure "
-		    "after %u warm-up, window 64 for rt/s\n", backend,
+		    "after %u warm-up, window 64 for rt/s\n"
+		    "RTT in microseconds, one message in flight; CPU us/rt: user + "
+		    "system time\nof every process per round trip at window 64, and "
+		    "of the middle process alone\n", backend,
 		    sysconf(_SC_NPROCESSORS_ONLN), o->pin ? ", all pinned to CPU 0" : "",
 		    count, count / 10 < 10 ? 10 : count / 10);
 		fflush(stdout);
@@ -421,20 +485,21 @@ cmd_bench(struct options *o)
 		run_kernel(o, logdir, MIPC_SLOTS_MAX, 1, 1, win, &f[s][K_BIG]);
 		if (o->json)
 			continue;
-		printf("\n%u-byte messages               RTT p50    p99   p99.9     "
-		    "rt/s   CPU us/rt   RTT/relay  rt/s/relay\n", sizes[s]);
-		row("direct socketpair", &f[s][D_RTT], &f[s][D_PIPE], NULL, NULL);
-		char name[64];
+		printf("\n%-30s RTT p50   p99  p99.9       rt/s CPU us/rt  middle"
+		    "  RTT/relay  rt/s/relay\n", sizes[s] == 64 ? "64-byte messages" :
+		    "254-byte messages");
+		row("direct socketpair", &f[s][D_RTT], &f[s][D_PIPE], NULL, NULL, NULL);
+		char name[64], note[64];
 		snprintf(name, sizeof name, "bare relay (%s)", backend);
-		row(name, &f[s][R_RTT], &f[s][R_PIPE], NULL, NULL);
+		row(name, &f[s][R_RTT], &f[s][R_PIPE], NULL, NULL, NULL);
 		snprintf(name, sizeof name, "microipc kernel (%s)", backend);
-		row(name, &f[s][K_RTT], &f[s][K_PIPE], &f[s][R_RTT], &f[s][R_PIPE]);
-		printf("  %-30s                          %9.0f   %6.2f              "
-		    "%.2fx\n", "  5 clients -> 1 server", rate(&f[s][K_FIVE]),
-		    f[s][K_FIVE].cpu_us, rate(&f[s][K_FIVE]) / rate(&f[s][R_PIPE]));
-		printf("  %-30s                          %9.0f   %6.2f   (%.2fx of 6 "
-		    "slots)\n", "  1024 slots, all in use", rate(&f[s][K_BIG]),
-		    f[s][K_BIG].cpu_us, rate(&f[s][K_BIG]) / rate(&f[s][K_PIPE]));
+		row(name, &f[s][K_RTT], &f[s][K_PIPE], &f[s][R_RTT], &f[s][R_PIPE], NULL);
+		row("  5 clients -> 1 server", NULL, &f[s][K_FIVE], NULL, &f[s][R_PIPE],
+		    NULL);
+		snprintf(note, sizeof note, "(%.2fx of 6 slots)",
+		    rate(&f[s][K_PIPE]) > 0 ? rate(&f[s][K_BIG]) / rate(&f[s][K_PIPE]) : 0);
+		row("  1024 slots, all in use", NULL, &f[s][K_BIG], NULL, &f[s][R_PIPE],
+		    note);
 		printf("  kernel peak RSS: %ld KiB with 6 children, %ld KiB with 1024 "
 		    "slots\n", f[s][K_FIVE].rss_kib, f[s][K_BIG].rss_kib);
 		fflush(stdout);

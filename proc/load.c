@@ -120,9 +120,9 @@ load_main(int fd, const struct load_config *cfg)
 	unsigned n = done > cfg->warmup ? done - cfg->warmup : 0;
 	qsort(rtt, n, sizeof *rtt, by_value);
 	dprintf(cfg->result_fd, "result n=%u errors=%u elapsed_us=%lld p50=%d p99=%d "
-	    "p999=%d\n", n, errors + (total - done), (long long)elapsed,
+	    "p999=%d all=%u\n", n, errors + (total - done), (long long)elapsed,
 	    n ? rtt[n / 2] : 0, n ? rtt[(size_t)n * 99 / 100] : 0,
-	    n ? rtt[(size_t)n * 999 / 1000] : 0);
+	    n ? rtt[(size_t)n * 999 / 1000] : 0, done);
 	free(sent_at);
 	free(rtt);
 	_exit(0);

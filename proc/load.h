@@ -24,8 +24,8 @@ struct load_config {
 
 /*
  * Runs the load on fd, then writes one line to cfg->result_fd:
- *   result n=N errors=E elapsed_us=T p50=A p99=B p999=C
- * (round-trip times in microseconds) and exits.
+ *   result n=N errors=E elapsed_us=T p50=A p99=B p999=C all=D
+ * (round-trip times in microseconds; D counts the warm-up too) and exits.
  */
 void	load_main(int fd, const struct load_config *cfg)
 	    __attribute__((noreturn));
