@@ -21,15 +21,18 @@ struct mbox {
 	struct link	*slot;	/* slot[0..n) in use, in the order they were made */
 	unsigned	 nslots;
 	unsigned	 n;
+	int		*index;	/* (port, client) -> slot, open addressing; -1 empty */
+	unsigned	 mask;	/* index size - 1, a power of two over 2 * nslots */
 };
 
 int	mbox_init(struct mbox *m, unsigned nslots);
 void	mbox_free(struct mbox *m);
-/* Returns the slot of link (port, client), or -1. */
+/* Returns the slot of link (port, client), or -1.  O(1). */
 int	mbox_find(const struct mbox *m, uint16_t port, uint32_t client);
 /* Returns the first slot whose link has this port, from slot `from` on, or -1. */
 int	mbox_find_port(const struct mbox *m, uint16_t port, unsigned from);
-/* Appends a link; returns its slot, or -1 if the array is full. */
+/* Appends a link; returns its slot, or -1 if the array is full.  The link
+   must not be in it. */
 int	mbox_add(struct mbox *m, uint16_t port, uint32_t server, uint32_t client);
 /* Removes slot i and moves every later link down by one, keeping their order. */
 void	mbox_remove(struct mbox *m, unsigned i);

@@ -125,6 +125,63 @@ TEST(mbox_find_by_link_and_port)
 	mbox_free(&m);
 }
 
+/* The slot a scan of the array finds: what the index must agree with. */
+static int
+scan(const struct mbox *m, uint16_t port, uint32_t client)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->slot[i].port == port && m->slot[i].client == client)
+			return (int)i;
+	return -1;
+}
+
+/* 1024 links made and destroyed at random, many sharing a port or a client
+   (so their hashes collide); after every change the index finds each link
+   where the array has it, and nothing that is not there. */
+TEST(mbox_index_agrees_with_the_array)
+{
+	struct mbox m;
+	unsigned seed = 12345;
+
+	ASSERT_EQ(mbox_init(&m, 1024), 0);
+	for (int step = 0; step < 20000; step++) {
+		seed = seed * 1103515245 + 12345;
+		uint16_t port = (uint16_t)(1 + (seed >> 8) % 40);
+		uint32_t client = 1000 + (seed >> 16) % 40;
+		int at = scan(&m, port, client);
+		if (at >= 0 && (seed & 3) != 0)
+			mbox_remove(&m, (unsigned)at);
+		else if (at < 0) {
+			int full = m.n == m.nslots;
+			int slot = mbox_add(&m, port, 1, client);
+			ASSERT_EQ(slot, full ? -1 : (int)m.n - 1);
+		}
+		for (unsigned i = 0; i < m.n; i++)
+			ASSERT_EQ(mbox_find(&m, m.slot[i].port, m.slot[i].client), (int)i);
+		ASSERT_EQ(mbox_find(&m, port, client), scan(&m, port, client));
+		ASSERT_EQ(mbox_find(&m, 999, client), -1);
+	}
+	mbox_free(&m);
+}
+
+/* Every slot in use: the index still ends every probe. */
+TEST(mbox_index_full)
+{
+	struct mbox m;
+
+	ASSERT_EQ(mbox_init(&m, 1024), 0);
+	for (uint32_t c = 0; c < 1024; c++)
+		ASSERT_EQ(mbox_add(&m, 7, 1, c), (int)c);
+	ASSERT_EQ(mbox_add(&m, 8, 1, 0), -1);
+	for (uint32_t c = 0; c < 1024; c++)
+		ASSERT_EQ(mbox_find(&m, 7, c), (int)c);
+	ASSERT_EQ(mbox_find(&m, 7, 1024), -1);
+	mbox_remove(&m, 0);
+	ASSERT_EQ(mbox_find(&m, 7, 0), -1);
+	ASSERT_EQ(mbox_find(&m, 7, 1023), 1022);
+	mbox_free(&m);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(table_fills_in_order),
 	TEST_CASE(table_two_holes),
@@ -133,6 +190,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(mbox_compacts_in_order),
 	TEST_CASE(mbox_full),
 	TEST_CASE(mbox_find_by_link_and_port),
+	TEST_CASE(mbox_index_agrees_with_the_array),
+	TEST_CASE(mbox_index_full),
 };
 
 TEST_MAIN("tables", cases)
