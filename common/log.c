@@ -34,8 +34,9 @@ logw_fd(struct logw *l, int fd, int stamp)
 	l->stamp = stamp;
 }
 
-size_t
-log_stamp(char *buf, size_t size)
+/* "2026-11-23 23:40:01.123" for the time ts. */
+static size_t
+stamp_at(const struct timespec *ts, char *buf, size_t size)
 {
 	/* The date and time to the second change once a second: format them
 	   then, not for every line (localtime_r and strftime cost more than the
@@ -43,14 +44,12 @@ log_stamp(char *buf, size_t size)
 	static time_t cached = -1;
 	static char second[24];
 	static size_t slen;
-	struct timespec ts;
 	struct tm tm;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (ts.tv_sec != cached) {
-		localtime_r(&ts.tv_sec, &tm);
+	if (ts->tv_sec != cached) {
+		localtime_r(&ts->tv_sec, &tm);
 		slen = strftime(second, sizeof second, "%Y-%m-%d %H:%M:%S", &tm);
-		cached = ts.tv_sec;
+		cached = ts->tv_sec;
 	}
 	if (size < slen + 5) {
 		if (size > 0)
@@ -58,13 +57,35 @@ log_stamp(char *buf, size_t size)
 		return 0;
 	}
 	memcpy(buf, second, slen);
-	long ms = ts.tv_nsec / 1000000;
+	long ms = ts->tv_nsec / 1000000;
 	buf[slen] = '.';
 	buf[slen + 1] = (char)('0' + ms / 100);
 	buf[slen + 2] = (char)('0' + ms / 10 % 10);
 	buf[slen + 3] = (char)('0' + ms % 10);
 	buf[slen + 4] = '\0';
 	return slen + 4;
+}
+
+size_t
+log_stamp(char *buf, size_t size)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return stamp_at(&ts, buf, size);
+}
+
+void
+logw_tick(struct logw *l)
+{
+	clock_gettime(CLOCK_REALTIME, &l->clock);
+	l->ticked = 1;
+}
+
+size_t
+logw_stamp(const struct logw *l, char *buf, size_t size)
+{
+	return l->ticked ? stamp_at(&l->clock, buf, size) : log_stamp(buf, size);
 }
 
 /* Makes room for n more bytes.  Returns 0 or -1. */
@@ -98,7 +119,7 @@ logw_vprintf(struct logw *l, const char *fmt, va_list ap)
 		return;
 	start = l->len;
 	if (l->stamp) {
-		l->len += log_stamp(l->buf + l->len, l->cap - l->len);
+		l->len += logw_stamp(l, l->buf + l->len, l->cap - l->len);
 		l->buf[l->len++] = ' ';
 	}
 	va_copy(copy, ap);

@@ -10,12 +10,15 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <time.h>
 
 struct logw {
-	int	 fd;		/* -1: logging is off */
-	int	 stamp;		/* prefix each line with a timestamp */
-	char	*buf;
-	size_t	 len, cap;
+	int		 fd;		/* -1: logging is off */
+	int		 stamp;		/* prefix each line with a timestamp */
+	char		*buf;
+	size_t		 len, cap;
+	int		 ticked;	/* stamp lines with clock, not the time now */
+	struct timespec	 clock;
 };
 
 /* Opens (creating, appending to) path.  Returns 0, or -1 with errno. */
@@ -28,6 +31,14 @@ void	logw_printf(struct logw *l, const char *fmt, ...)
 void	logw_vprintf(struct logw *l, const char *fmt, va_list ap);
 /* Writes what is buffered. */
 void	logw_flush(struct logw *l);
+/*
+ * Reads the clock for the lines logged until the next call.  An owner whose
+ * loop logs several lines a turn calls it once a turn; without it, each line
+ * reads the clock.
+ */
+void	logw_tick(struct logw *l);
+/* The timestamp a line logged to l now would get; as log_stamp. */
+size_t	logw_stamp(const struct logw *l, char *buf, size_t size);
 /* Flushes and closes. */
 void	logw_close(struct logw *l);
 

@@ -200,7 +200,7 @@ kernel_trace(struct kernel *k, const char *fmt, ...)
 		char line[MIPC_ANSWER_MAX * 2];
 		size_t n = 0;
 		if (!k->cfg.no_time) {
-			log_stamp(stamp, sizeof stamp);
+			logw_stamp(&k->log, stamp, sizeof stamp);
 			n = (size_t)snprintf(line, sizeof line, "%s ", stamp + 11);
 		}
 		va_start(ap, fmt);
@@ -215,7 +215,7 @@ kernel_trace(struct kernel *k, const char *fmt, ...)
 	if (k->cfg.trace == NULL)
 		return;
 	if (!k->cfg.no_time) {
-		log_stamp(stamp, sizeof stamp);
+		logw_stamp(&k->log, stamp, sizeof stamp);
 		fprintf(k->cfg.trace, "%s ", stamp + 11);	/* time of day only */
 	}
 	va_start(ap, fmt);
@@ -274,17 +274,27 @@ peer_close(struct kernel *k, struct peer *p)
 	p->fd = -1;
 }
 
-/* Names a peer for the log: "server (pid 5678)" or "client 3 (pid 1234)". */
+/*
+ * Names a peer for the log: "server (pid 5678)" or "client fd 3 (pid 1234)".
+ * Most log lines carry one, so it is made once, and again when a client
+ * claims its pid.
+ */
 static const char *
-peer_label(const struct peer *p, char *buf, size_t size)
+peer_label(struct peer *p)
 {
+	size_t size = sizeof p->label;
+
+	if (p->label[0] != '\0' && p->label_pid == p->rp.pid)
+		return p->label;
 	if (p->kind == PEER_CHILD)
-		snprintf(buf, size, "%s (pid %u)", p->name, (unsigned)p->rp.pid);
+		snprintf(p->label, size, "%s (pid %u)", p->name, (unsigned)p->rp.pid);
 	else if (p->rp.pid != 0)
-		snprintf(buf, size, "client fd %d (pid %u)", p->fd, (unsigned)p->rp.pid);
+		snprintf(p->label, size, "client fd %d (pid %u)", p->fd,
+		    (unsigned)p->rp.pid);
 	else
-		snprintf(buf, size, "client fd %d", p->fd);
-	return buf;
+		snprintf(p->label, size, "client fd %d", p->fd);
+	p->label_pid = p->rp.pid;
+	return p->label;
 }
 
 /*
@@ -294,11 +304,10 @@ peer_label(const struct peer *p, char *buf, size_t size)
 static void
 peer_gone(struct kernel *k, struct peer *p, const char *why)
 {
-	char label[64];
 
 	if (p->rp.owner == NULL)
 		return;		/* gone already */
-	logw_printf(&k->log, "%s %s", peer_label(p, label, sizeof label), why);
+	logw_printf(&k->log, "%s %s", peer_label(p), why);
 	route_proc_gone(&k->route, &p->rp, why);
 	p->rp.owner = NULL;
 	peer_close(k, p);
@@ -312,14 +321,13 @@ peer_gone(struct kernel *k, struct peer *p, const char *why)
 void
 peer_send(struct kernel *k, struct peer *p, const char *s, size_t n)
 {
-	char label[64];
 
 	if (p->fd == -1 || p->quitting == 2)
 		return;
 	if (outq_line(&p->out, s, n) == -1 || outq_size(&p->out) > MIPC_OUTPUT_MAX) {
 		/* It stopped reading: cut it off rather than hold the kernel. */
 		logw_printf(&k->log, "%s stopped reading: %zu bytes queued, cut off",
-		    peer_label(p, label, sizeof label), outq_size(&p->out));
+		    peer_label(p), outq_size(&p->out));
 		if (p->kind == PEER_CHILD) {
 			if (kill(p->ospid, SIGKILL) == -1)
 				logw_printf(&k->log, "kill %ld: %s", (long)p->ospid,
@@ -336,10 +344,9 @@ peer_send(struct kernel *k, struct peer *p, const char *s, size_t n)
 static void
 answer_out(struct kernel *k, struct peer *p, const char *text)
 {
-	char label[64];
 	size_t n = strlen(text);
 
-	logw_printf(&k->log, "answer to %s: %s", peer_label(p, label, sizeof label),
+	logw_printf(&k->log, "answer to %s: %s", peer_label(p),
 	    text);
 	if (p->kind == PEER_CHILD) {
 		int code = E_OK;
@@ -472,7 +479,6 @@ emit(void *ctx, const struct fx *fx)
 {
 	struct kernel *k = ctx;
 	struct peer *p = fx->to ? fx->to->owner : NULL;
-	char label[64];
 
 	switch (fx->kind) {
 	case FX_DELIVER:
@@ -486,7 +492,7 @@ emit(void *ctx, const struct fx *fx)
 			kernel_trace(k, "  %s <- %s", p->name, fx->text);
 		} else {
 			logw_printf(&k->log, "deliver to %s: %s",
-			    peer_label(p, label, sizeof label), fx->text);
+			    peer_label(p), fx->text);
 		}
 		peer_send(k, p, fx->text, strlen(fx->text));
 		/* A client is answered for once the line is written. */
@@ -513,7 +519,7 @@ emit(void *ctx, const struct fx *fx)
 			kernel_trace(k, "  %s <- %s", p->name, fx->text);
 		else
 			logw_printf(&k->log, "notice to %s: %s",
-			    peer_label(p, label, sizeof label), fx->text);
+			    peer_label(p), fx->text);
 		peer_send(k, p, fx->text, strlen(fx->text));
 		break;
 	case FX_LOG:
@@ -527,9 +533,8 @@ static void
 request(struct kernel *k, struct peer *p, const char *line, size_t len)
 {
 	struct route_result res;
-	char label[64];
 
-	logw_printf(&k->log, "%s sent: %.*s", peer_label(p, label, sizeof label),
+	logw_printf(&k->log, "%s sent: %.*s", peer_label(p),
 	    (int)len, line);
 	route_line(&k->route, &p->rp, line, len, k->now, &res);
 	if (res.pending != 0) {
@@ -930,6 +935,7 @@ kernel_loop(struct kernel *k)
 			break;
 		}
 		k->now = plat_now_ms();
+		logw_tick(&k->log);
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].fd;
 			if (fd == k->sigpipe[0]) {
@@ -947,6 +953,7 @@ kernel_loop(struct kernel *k)
 	}
 	flush_all(k);
 	logw_flush(&k->log);
+	k->log.ticked = 0;	/* from now on each line reads the clock */
 	return k->status;
 }
 

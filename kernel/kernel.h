@@ -65,6 +65,8 @@ struct peer {
 	int		 reading;	/* EV_READ is watched */
 	int		 writing;	/* EV_WRITE is watched */
 	int		 eof;		/* the other end closed */
+	char		 label[48];	/* its name in the log (peer_label) */
+	uint32_t	 label_pid;	/* the pid label was made with */
 
 	/* answers owed, oldest first: a ring */
 	struct slot	*slots;

@@ -163,6 +163,7 @@ child_main(int fd, const struct child_config *cfg)
 		enum linebuf_status st;
 		ssize_t n = linebuf_read(&in, fd);
 
+		logw_tick(&c.log);
 		if (n == 0) {
 			logw_printf(&c.log, "kernel closed the connection, exiting");
 			logw_close(&c.log);
