@@ -712,12 +712,14 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 		return;
 	}
 	case V_EXPECT_RECEIVED: {
-		int held = 0;
-		for (unsigned i = 0; i < p->seen.n && !held; i++)
-			held = strlen(p->seen.text[i]) == cmd->arglen &&
-			    memcmp(p->seen.text[i], cmd->arg, cmd->arglen) == 0;
-		expect_result(k, c, held, "%s received no \"%.*s\"", p->name,
-		    (int)cmd->arglen, cmd->arg);
+		int held = seen_has(&p->seen, cmd->arg, cmd->arglen);
+		if (!held && p->seen.full)
+			expect_result(k, c, 0, "%s received no \"%.*s\" among the %u "
+			    "distinct texts kept; later ones are not", p->name,
+			    (int)cmd->arglen, cmd->arg, p->seen.n);
+		else
+			expect_result(k, c, held, "%s received no \"%.*s\"", p->name,
+			    (int)cmd->arglen, cmd->arg);
 		return;
 	}
 	case V_EXPECT_TABLE:

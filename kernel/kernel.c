@@ -433,46 +433,6 @@ answer(struct kernel *k, struct peer *p, const char *text)
 	slots_flush(k, p);
 }
 
-/* The texts delivered to a child, each kept once. */
-static void
-seen_add(struct seen *s, const char *text, size_t n)
-{
-	for (unsigned i = 0; i < s->n; i++)
-		if (strlen(s->text[i]) == n && memcmp(s->text[i], text, n) == 0)
-			return;
-	if (s->n == MIPC_RECEIVED_MAX)
-		return;
-	if (s->n == s->cap) {
-		unsigned cap = s->cap ? s->cap * 2 : 8;
-		char **t = realloc(s->text, cap * sizeof *t);
-		if (t == NULL)
-			return;
-		s->text = t;
-		s->cap = cap;
-	}
-	if ((s->text[s->n] = malloc(n + 1)) == NULL)
-		return;
-	memcpy(s->text[s->n], text, n);
-	s->text[s->n++][n] = '\0';
-}
-
-/* The TEXT of `* received "TEXT" from pid P via port N`, found from the right. */
-static int
-delivery_text(const char *line, const char **text, size_t *n)
-{
-	const char *start = line + strlen("* received \"");
-	const char *end = NULL;
-
-	for (const char *q = strstr(start, "\" from pid "); q != NULL;
-	    q = strstr(q + 1, "\" from pid "))
-		end = q;
-	if (strncmp(line, "* received \"", 12) != 0 || end == NULL)
-		return -1;
-	*text = start;
-	*n = (size_t)(end - start);
-	return 0;
-}
-
 /* Carries out what route.c decided. */
 static void
 emit(void *ctx, const struct fx *fx)
@@ -485,10 +445,7 @@ emit(void *ctx, const struct fx *fx)
 		if (p == NULL)
 			break;
 		if (p->kind == PEER_CHILD) {
-			const char *t;
-			size_t n;
-			if (delivery_text(fx->text, &t, &n) == 0)
-				seen_add(&p->seen, t, n);
+			seen_add(&p->seen, fx->msg, fx->msglen);
 			kernel_trace(k, "  %s <- %s", p->name, fx->text);
 		} else {
 			logw_printf(&k->log, "deliver to %s: %s",
@@ -761,9 +718,7 @@ peer_free(struct kernel *k, struct peer *p)
 	free(p->slots);
 	free(p->marks);
 	free(p->held);
-	for (unsigned i = 0; i < p->seen.n; i++)
-		free(p->seen.text[i]);
-	free(p->seen.text);
+	seen_free(&p->seen);
 	if (p->con != NULL)
 		console_free(k, p->con);
 	free(p);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "param.h"
 #include "route.h"
+#include "seen.h"
 
 struct kconfig {
 	unsigned	 slots;		/* --slots */
@@ -46,12 +47,6 @@ enum child_state {
 struct slot {
 	uint64_t	 id;		/* the message awaited; 0: text is the answer */
 	char		 text[MIPC_ANSWER_MAX];
-};
-
-/* The texts delivered to a child, kept for `expect NAME received`. */
-struct seen {
-	char		**text;
-	unsigned	 n, cap;
 };
 
 struct console;

@@ -47,7 +47,7 @@ emitf(struct route *r, enum fx_kind kind, struct rproc *to, uint64_t id,
     const char *fmt, ...)
 {
 	char text[MIPC_ANSWER_MAX];
-	struct fx fx = { kind, to, id, text };
+	struct fx fx = { kind, to, id, text, NULL, 0 };
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -366,8 +366,11 @@ deliver(struct route *r, struct rproc *rp, unsigned l, const struct request *req
 	r->ttail = m;
 	lk->qlen++;
 	r->inflight++;
-	emitf(r, FX_DELIVER, srv, m->id, "* received \"%.*s\" from pid %lu via port %u",
+	char text[MIPC_ANSWER_MAX];
+	struct fx fx = { FX_DELIVER, srv, m->id, text, req->text, req->len };
+	snprintf(text, sizeof text, "* received \"%.*s\" from pid %lu via port %u",
 	    (int)req->len, req->text, (unsigned long)rp->pid, req->port);
+	r->emit(r->ctx, &fx);
 	res->code = E_OK;
 	res->pending = m->id;
 	res->text[0] = '\0';

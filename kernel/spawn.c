@@ -193,9 +193,7 @@ spawn_child(struct kernel *k, const char *name, uint32_t pid,
 		outq_free(&p->out);
 		free(p->slots);
 		free(p->marks);
-		for (unsigned i = 0; i < p->seen.n; i++)
-			free(p->seen.text[i]);
-		free(p->seen.text);
+		seen_free(&p->seen);
 		memset(p, 0, sizeof *p);
 		p->next = next;
 	}
