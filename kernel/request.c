@@ -157,13 +157,20 @@ req_parse(const char *line, size_t len, struct request *req, char *why, size_t w
 		return E_EINVAL;
 	req->pid = (uint32_t)v;
 
-	/* What is left is TEXT. */
-	for (size_t i = text; i < at; i++) {
-		if (line[i] == '\0' || line[i] == '\r' || line[i] == '\n') {
-			snprintf(why, whysz, "%s byte in message at column %zu",
-			    line[i] == '\0' ? "NUL" : line[i] == '\r' ? "CR" : "LF", i + 1);
-			return E_EINVAL;
-		}
+	/* What is left is TEXT: none of NUL, CR, LF in it (the first, if any,
+	   is reported).  memchr looks at many bytes a step. */
+	static const char stop[] = { '\0', '\r', '\n' };
+	const char *bad = NULL;
+	for (size_t k = 0; k < sizeof stop; k++) {
+		const char *q = memchr(line + text, stop[k], at - text);
+		if (q != NULL && (bad == NULL || q < bad))
+			bad = q;
+	}
+	if (bad != NULL) {
+		snprintf(why, whysz, "%s byte in message at column %zu",
+		    *bad == '\0' ? "NUL" : *bad == '\r' ? "CR" : "LF",
+		    (size_t)(bad - line) + 1);
+		return E_EINVAL;
 	}
 	if (at - text > MIPC_TEXT_MAX) {
 		snprintf(why, whysz, "message is %zu bytes, at most %d allowed",

@@ -2,8 +2,9 @@
  * seen.c - the texts delivered to a child, each kept once.
  *
  * A child may be sent thousands of different texts, and every delivery asks
- * whether its text is new, so the set is a hash table (FNV-1a, linear
- * probing) kept at most half full.  Running out of memory, or past
+ * whether its text is new, so the set is a hash table (linear probing) kept
+ * at most half full.  The hash takes eight bytes a step: a text may be 254
+ * bytes long and is hashed on every delivery.  Running out of memory, or past
  * MIPC_RECEIVED_MAX texts, a text is not kept and s->full says so.
  */
 #include <stdlib.h>
@@ -15,11 +16,17 @@
 static uint32_t
 hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = n * 0x9e3779b97f4a7c15u, w;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xff51afd7ed558ccdu;
+	return (uint32_t)(h ^ h >> 32);
 }
 
 /* The place of text, or the empty place where it would go. */

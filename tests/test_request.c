@@ -164,6 +164,13 @@ TEST(nul_bytes)
 	ASSERT_STR_EQ(why, "NUL byte in message at column 12");
 	const char num[] = "{.message=ab,.pid=1\0,.port=2}";
 	ASSERT_EQ(req_parse(num, sizeof num - 1, &req, why, sizeof why), E_EINVAL);
+	/* Several bad bytes: the first is the one reported. */
+	const char three[] = "{.message=ab\r\0\nc\r,.pid=1,.port=2}";
+	ASSERT_EQ(req_parse(three, sizeof three - 1, &req, why, sizeof why), E_EINVAL);
+	ASSERT_STR_EQ(why, "CR byte in message at column 13");
+	const char lf[] = "{.message=abc\n\0,.pid=1,.port=2}";
+	ASSERT_EQ(req_parse(lf, sizeof lf - 1, &req, why, sizeof why), E_EINVAL);
+	ASSERT_STR_EQ(why, "LF byte in message at column 14");
 }
 
 TEST(c_without_blank_is_not_a_create)
