@@ -12,6 +12,8 @@
 
 #include "log.h"
 
+#define LOGW_FLUSH_AT	(64 * 1024)	/* a flood is written, not held */
+
 int
 logw_open(struct logw *l, const char *path, int stamp)
 {
@@ -140,7 +142,42 @@ logw_vprintf(struct logw *l, const char *fmt, va_list ap)
 	l->len += (size_t)n;
 	l->buf[l->len++] = '\n';
 	/* A burst of lines is flushed by the owner; a flood is not held. */
-	if (l->len > 64 * 1024)
+	if (l->len > LOGW_FLUSH_AT)
+		logw_flush(l);
+}
+
+void
+logw_begin(struct logw *l)
+{
+	l->mark = l->len;
+	l->broken = l->fd == -1 || logw_room(l, 32) == -1;
+	if (!l->broken && l->stamp) {
+		l->len += logw_stamp(l, l->buf + l->len, l->cap - l->len);
+		l->buf[l->len++] = ' ';
+	}
+}
+
+void
+logw_put(struct logw *l, const char *s, size_t n)
+{
+	n = strnlen(s, n);
+	if (l->broken || logw_room(l, n + 1) == -1) {
+		l->broken = 1;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+void
+logw_end(struct logw *l)
+{
+	if (l->broken || logw_room(l, 1) == -1) {
+		l->len = l->mark;
+		return;
+	}
+	l->buf[l->len++] = '\n';
+	if (l->len > LOGW_FLUSH_AT)
 		logw_flush(l);
 }
 

@@ -19,6 +19,8 @@ struct logw {
 	size_t		 len, cap;
 	int		 ticked;	/* stamp lines with clock, not the time now */
 	struct timespec	 clock;
+	size_t		 mark;		/* where the line being put together starts */
+	int		 broken;	/* it could not be: it is dropped */
 };
 
 /* Opens (creating, appending to) path.  Returns 0, or -1 with errno. */
@@ -29,6 +31,14 @@ void	logw_fd(struct logw *l, int fd, int stamp);
 void	logw_printf(struct logw *l, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	logw_vprintf(struct logw *l, const char *fmt, va_list ap);
+/*
+ * A line put together from pieces, for the lines logged for every message,
+ * where parsing a format costs more than the copying: logw_begin, then
+ * logw_put for each piece (cut at a NUL, as "%.*s" would), then logw_end.
+ */
+void	logw_begin(struct logw *l);
+void	logw_put(struct logw *l, const char *s, size_t n);
+void	logw_end(struct logw *l);
 /* Writes what is buffered. */
 void	logw_flush(struct logw *l);
 /*

@@ -340,14 +340,29 @@ peer_send(struct kernel *k, struct peer *p, const char *s, size_t n)
 	}
 }
 
+/*
+ * Logs a, b and c, then n bytes of text, as one line: the lines logged for
+ * every message, put together without a format.
+ */
+static void
+log_line(struct kernel *k, const char *a, const char *b, const char *c,
+    const char *text, size_t n)
+{
+	logw_begin(&k->log);
+	logw_put(&k->log, a, strlen(a));
+	logw_put(&k->log, b, strlen(b));
+	logw_put(&k->log, c, strlen(c));
+	logw_put(&k->log, text, n);
+	logw_end(&k->log);
+}
+
 /* A process got an answer: write it and note it for the console. */
 static void
 answer_out(struct kernel *k, struct peer *p, const char *text)
 {
 	size_t n = strlen(text);
 
-	logw_printf(&k->log, "answer to %s: %s", peer_label(p),
-	    text);
+	log_line(k, "answer to ", peer_label(p), ": ", text, n);
 	if (p->kind == PEER_CHILD) {
 		int code = E_OK;
 		if (strncmp(text, "ERR ", 4) == 0) {
@@ -446,7 +461,11 @@ emit(void *ctx, const struct fx *fx)
 			break;
 		if (p->kind == PEER_CHILD) {
 			seen_add(&p->seen, fx->msg, fx->msglen);
-			kernel_trace(k, "  %s <- %s", p->name, fx->text);
+			if (k->cfg.trace != NULL || k->cfg.trace_fd >= 0)
+				kernel_trace(k, "  %s <- %s", p->name, fx->text);
+			else	/* the same line, for kernel.log alone */
+				log_line(k, "  ", p->name, " <- ", fx->text,
+				    strlen(fx->text));
 		} else {
 			logw_printf(&k->log, "deliver to %s: %s",
 			    peer_label(p), fx->text);
@@ -462,8 +481,10 @@ emit(void *ctx, const struct fx *fx)
 		for (unsigned i = 0; i < p->slot_n; i++) {
 			struct slot *s = &p->slots[(p->slot_head + i) % p->slot_cap];
 			if (s->id == fx->id) {
+				size_t n = strnlen(fx->text, sizeof s->text - 1);
 				s->id = 0;
-				snprintf(s->text, sizeof s->text, "%s", fx->text);
+				memcpy(s->text, fx->text, n);
+				s->text[n] = '\0';
 				break;
 			}
 		}
@@ -491,8 +512,7 @@ request(struct kernel *k, struct peer *p, const char *line, size_t len)
 {
 	struct route_result res;
 
-	logw_printf(&k->log, "%s sent: %.*s", peer_label(p),
-	    (int)len, line);
+	log_line(k, peer_label(p), " sent: ", "", line, len);
 	route_line(&k->route, &p->rp, line, len, k->now, &res);
 	if (res.pending != 0) {
 		struct slot *s = slot_push(p);

@@ -74,6 +74,31 @@ answer(struct route_result *res, enum mipc_err code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * For the texts made for every message: p advanced past s (n bytes), or past
+ * v in decimal.  The caller sizes the buffer.
+ */
+static char *
+put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *
+put_u(char *p, unsigned long v)
+{
+	char d[24];
+	size_t n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 /* ----- message records ----- */
 
 static struct msg *
@@ -366,10 +391,18 @@ deliver(struct route *r, struct rproc *rp, unsigned l, const struct request *req
 	r->ttail = m;
 	lk->qlen++;
 	r->inflight++;
-	char text[MIPC_ANSWER_MAX];
+	/* * received "TEXT" from pid PID via port PORT */
+	_Static_assert(12 + MIPC_TEXT_MAX + 11 + 10 + 10 + 5 < MIPC_ANSWER_MAX,
+	    "a delivery line fits its buffer");
+	char text[MIPC_ANSWER_MAX], *e = text;
 	struct fx fx = { FX_DELIVER, srv, m->id, text, req->text, req->len };
-	snprintf(text, sizeof text, "* received \"%.*s\" from pid %lu via port %u",
-	    (int)req->len, req->text, (unsigned long)rp->pid, req->port);
+	e = put(e, "* received \"", 12);
+	e = put(e, req->text, req->len);
+	e = put(e, "\" from pid ", 11);
+	e = put_u(e, rp->pid);
+	e = put(e, " via port ", 10);
+	e = put_u(e, req->port);
+	*e = '\0';
 	r->emit(r->ctx, &fx);
 	res->code = E_OK;
 	res->pending = m->id;
@@ -517,9 +550,14 @@ route_answered(struct route *r, struct rproc *rp, const char *text, size_t len)
 		emitf(r, FX_ANSWER, to, id, "OK response written to port: %u", port);
 	else if (len == 0)
 		emitf(r, FX_ANSWER, to, id, "OK");
-	else
-		emitf(r, FX_ANSWER, to, id, "OK %.*s",
-		    (int)(len > MIPC_ANSWER_MAX - 4 ? MIPC_ANSWER_MAX - 4 : len), text);
+	else {
+		char ok[MIPC_ANSWER_MAX], *e = ok;
+		struct fx fx = { FX_ANSWER, to, id, ok, NULL, 0 };
+		e = put(e, "OK ", 3);
+		e = put(e, text, len > sizeof ok - 4 ? sizeof ok - 4 : len);
+		*e = '\0';
+		r->emit(r->ctx, &fx);
+	}
 	return 0;
 }
 

@@ -84,23 +84,31 @@ handle(struct child *c, const char *s, size_t n)
 	    (n >= 4 && memcmp(s, "ERR ", 4) == 0)) {
 		logw_printf(&c->log, "got: %.*s", (int)n, s);
 	} else if (parse_delivery(s, n, &text, &tlen, &port, &plen) == 0) {
-		char reply[MIPC_ANSWER_MAX];
-		int rn;
-		logw_printf(&c->log, "%.*s", (int)(n - 2), s + 2);
-		switch (c->cfg->reply) {
-		case REPLY_ECHO:
-			rn = snprintf(reply, sizeof reply, "%.*s", (int)tlen, text);
-			break;
-		case REPLY_FIXED:
-			rn = snprintf(reply, sizeof reply, "%s", c->cfg->reply_text);
-			break;
-		default:
-			rn = snprintf(reply, sizeof reply,
-			    "response written to port: %.*s", (int)plen, port);
-			break;
+		/* Every delivery comes here: its lines are put together without
+		   a format. */
+		static const char dflt[] = "response written to port: ";
+		const char *reply = text;
+		size_t rn = tlen;
+		char buf[MIPC_ANSWER_MAX];
+		logw_begin(&c->log);
+		logw_put(&c->log, s + 2, n - 2);
+		logw_end(&c->log);
+		if (c->cfg->reply == REPLY_FIXED) {
+			reply = c->cfg->reply_text;
+			rn = strlen(reply);
+		} else if (c->cfg->reply != REPLY_ECHO) {
+			if (plen > sizeof buf - sizeof dflt)	/* the kernel's port */
+				plen = sizeof buf - sizeof dflt;	/* has 5 digits */
+			memcpy(buf, dflt, sizeof dflt - 1);
+			memcpy(buf + sizeof dflt - 1, port, plen);
+			reply = buf;
+			rn = sizeof dflt - 1 + plen;
 		}
-		send_line(c, "= ", reply, (size_t)rn);
-		logw_printf(&c->log, "answered: %s", reply);
+		send_line(c, "= ", reply, rn);
+		logw_begin(&c->log);
+		logw_put(&c->log, "answered: ", 10);
+		logw_put(&c->log, reply, rn);
+		logw_end(&c->log);
 	} else if (n >= 2 && s[0] == '*' && s[1] == ' ') {
 		logw_printf(&c->log, "notice: %.*s", (int)(n - 2), s + 2);
 	} else {
