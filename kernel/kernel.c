@@ -628,7 +628,7 @@ peer_lines(struct kernel *k, struct peer *p)
 }
 
 /* p's socket is readable: read (up to a budget) and handle every line. */
-static void
+void
 peer_read(struct kernel *k, struct peer *p)
 {
 	size_t budget = READ_BUDGET;

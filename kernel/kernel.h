@@ -125,9 +125,10 @@ void	kernel_free(struct kernel *k);
 struct peer *kernel_child(struct kernel *k, const char *name);
 /* Queues a line for a peer; cuts the peer off past MIPC_OUTPUT_MAX. */
 void	peer_send(struct kernel *k, struct peer *p, const char *s, size_t n);
-/* Feeds what a client sent through the same path as a socket would (used by
-   the scenario runner's own process-less console as well). */
+/* Closes the peer's socket and frees its record. */
 void	peer_free(struct kernel *k, struct peer *p);
+/* Reads what p sent, as far as it may now, and handles every line. */
+void	peer_read(struct kernel *k, struct peer *p);
 /* A line for the trace and the kernel log. */
 void	kernel_trace(struct kernel *k, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -138,7 +139,8 @@ int	spawn_child(struct kernel *k, const char *name, uint32_t pid,
 	    const struct child_config *ccfg, char *ans, size_t anssz);
 /* Reaps every child that changed state; calls kernel_child_ended/stopped. */
 void	spawn_reap(struct kernel *k);
-/* Stops every child (TERM, then KILL) and reaps them all. */
+/* Stops every child, one at a time in the order they were spawned, and
+   reaps them all (see spawn.c). */
 void	spawn_stop_all(struct kernel *k);
 /* "was killed by SIGKILL" / "exited with status 3" */
 void	spawn_describe(int status, char *buf, size_t size);

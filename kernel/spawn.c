@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,56 +261,98 @@ spawn_reap(struct kernel *k)
 	}
 }
 
-/*
- * Waits up to ms for every child to be reaped, woken by SIGCHLD through the
- * self-pipe.  Returns how many are left.
- */
-static unsigned
-reap_for(struct kernel *k, int ms)
+/* Writes what is queued for p, waiting for room until end (ms). */
+static void
+flush_until(struct peer *p, int64_t end)
 {
-	int64_t end = plat_now_ms() + ms;
-
-	while (k->nchildren > 0) {
-		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
-		if (pid > 0) {
-			struct peer *p = child_by_ospid(k, pid);
-			if (p != NULL)
-				kernel_child_ended(k, p, status);
-			continue;
-		}
-		if (pid == -1 && errno == EINTR)
-			continue;
-		if (pid == -1)
-			break;
+	while (p->fd != -1 && outq_flush(&p->out, p->fd) == 1) {
+		struct pollfd pfd = { p->fd, POLLOUT, 0 };
 		int64_t left = end - plat_now_ms();
-		if (left <= 0)
-			break;
-		struct ev_event ev;
-		unsigned char buf[64];
-		if (ev_wait(k->ev, &ev, 1, (int)left) > 0 && ev.fd == k->sigpipe[0])
-			while (read(k->sigpipe[0], buf, sizeof buf) > 0)
-				;
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return;
 	}
-	return k->nchildren;
 }
 
+/*
+ * Waits until p has been reaped, or end (ms) has passed, handling what it
+ * sends meanwhile (a child blocked writing to a kernel that no longer reads
+ * would never get to its end of file).  Returns 0 once it is reaped.
+ */
+static int
+reap_child(struct kernel *k, struct peer *p, int64_t end)
+{
+	struct ev_event evs[2];
+	unsigned char buf[64];
+
+	if (p->fd != -1 && !p->eof && ev_add(k->ev, p->fd, EV_READ) == 0)
+		p->reading = 1;
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(p->ospid, &status, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid == p->ospid || pid == -1) {
+			if (pid == -1)	/* reaped by someone else: say so */
+				status = 0xffff;
+			kernel_child_ended(k, p, status);
+			return 0;
+		}
+		int64_t left = end - plat_now_ms();
+		if (left <= 0)
+			return -1;
+		int n = ev_wait(k->ev, evs, 2, (int)left);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].fd == k->sigpipe[0])
+				while (read(k->sigpipe[0], buf, sizeof buf) > 0)
+					;
+			else if (evs[i].fd == p->fd)
+				peer_read(k, p);
+		}
+	}
+}
+
+/*
+ * Stops the children one at a time, in the order they were spawned, so the
+ * trace of the end of a run is the same every time.  A child's socket is
+ * shut for writing (after what is queued for it is written): it reads the
+ * rest, logs it, and exits by itself at end of file, so its log is whole.
+ * A stopped child is continued first; one that has not exited within a
+ * second is killed.  The children still running see each one go.
+ */
 void
 spawn_stop_all(struct kernel *k)
 {
-	if (k->nchildren == 0)
-		return;
-	for (struct peer *p = k->peers; p != NULL; p = p->next) {
-		if (p->kind != PEER_CHILD || p->state == CHILD_DEAD)
-			continue;
-		(void)kill(p->ospid, SIGTERM);
-		if (p->state == CHILD_STOPPED)
-			(void)kill(p->ospid, SIGCONT);
-	}
-	if (reap_for(k, 2000) == 0)
-		return;
+	unsigned n = 0, i = 0;
+	struct peer **order;
+
 	for (struct peer *p = k->peers; p != NULL; p = p->next)
-		if (p->kind == PEER_CHILD && p->state != CHILD_DEAD)
+		n += p->kind == PEER_CHILD;
+	if (k->nchildren == 0 || (order = malloc(n * sizeof *order)) == NULL) {
+		if (k->nchildren > 0)	/* no memory: the blunt way */
+			for (struct peer *p = k->peers; p != NULL; p = p->next)
+				if (p->kind == PEER_CHILD && p->state != CHILD_DEAD)
+					(void)kill(p->ospid, SIGKILL);
+		return;
+	}
+	/* The list has the newest first. */
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		if (p->kind == PEER_CHILD)
+			order[n - ++i] = p;
+	for (i = 0; i < n; i++) {
+		struct peer *p = order[i];
+		if (p->state == CHILD_DEAD)
+			continue;
+		int64_t end = plat_now_ms() + 1000;
+		flush_until(p, end);
+		if (p->fd != -1)
+			(void)shutdown(p->fd, SHUT_WR);
+		(void)kill(p->ospid, SIGCONT);
+		if (reap_child(k, p, end) == -1) {
+			logw_printf(&k->log, "%s did not exit within a second of its "
+			    "end of file: killed", p->name);
 			(void)kill(p->ospid, SIGKILL);
-	(void)reap_for(k, 5000);
+			(void)reap_child(k, p, plat_now_ms() + 5000);
+		}
+	}
+	free(order);
 }

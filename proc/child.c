@@ -6,7 +6,9 @@
  * and answers what it sent.  It never waits for an answer, so it can serve a
  * delivery, even one on its own self-link, while a line of its own is in
  * flight.  Everything goes to its log, one whole timestamped line each,
- * flushed after every batch it reads, so the log survives a SIGKILL.
+ * written after every batch it reads and before what it sends in answer:
+ * once the kernel has a line from it, its log has what led to the line, so
+ * a SIGSTOP or SIGKILL that follows loses nothing.
  */
 #include <errno.h>
 #include <poll.h>
@@ -195,7 +197,7 @@ child_main(int fd, const struct child_config *cfg)
 			else
 				handle(&c, line, len);
 		}
-		drain(&c);
 		logw_flush(&c.log);
+		drain(&c);
 	}
 }

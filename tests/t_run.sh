@@ -12,6 +12,23 @@ has "$T/logs/client.log" "got: OK response written to port: 8080"
 has "$T/logs/kernel.log" "kernel started: backend $BACKEND"
 has "$T/trace" '| process table: 6 slots'
 
+# At the end of the run each child reads what it was sent, logs it and exits
+# by itself, one at a time in the order they were spawned: the logs are whole.
+has "$T/logs/client.log" "got: ERR ENOENT port 8080 is not registered"
+tail -n 1 "$T/logs/client.log" | grep -q "kernel closed the connection, exiting" ||
+    fail "client.log does not end with its end of file"
+grep -o '\* [a-z]* (pid [0-9]*) exited with status 0' "$T/trace" >"$T/ends"
+printf '%s\n' '* server (pid 5678) exited with status 0' \
+    '* client (pid 1234) exited with status 0' | cmp -s - "$T/ends" ||
+    { cat "$T/ends"; fail "the children did not end in spawn order"; }
+
+# A child writes its log before what it sends: a line the kernel has is in
+# the log, even when a SIGKILL or SIGTERM follows at once.
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lk" scenarios/killed-server.mipc \
+    >"$T/killed" || fail "killed-server exited $?"
+has "$T/lk/server.log" 'received "first" from pid 1234 via port 8080'
+has "$T/lk/client.log" 'sent: {.message=into the void,.pid=1234,.port=9000}'
+
 # No child outlives the run: every OS pid the trace named is gone.
 for pid in $(sed -n 's/.*(OS pid \([0-9]*\)).*/\1/p' "$T/trace"); do
 	alive "$pid" && fail "child $pid outlived the run"
