@@ -2,8 +2,9 @@
  * platform.c - the system-specific corner of microipc.
  *
  * Peer credentials come from getpeereid() on macOS and the BSDs and from
- * SO_PEERCRED on Linux; everything else here is POSIX, kept here so callers
- * need no #ifdef.
+ * SO_PEERCRED on Linux; a child's inherited descriptors are closed with
+ * close_range() where the system has it; everything else here is POSIX,
+ * kept here so callers need no #ifdef.
  */
 #if defined(__linux__)
 #define _GNU_SOURCE		/* struct ucred, SO_PEERCRED */
@@ -22,6 +23,7 @@
 #include <fcntl.h>
 #if defined(__linux__)
 #include <sched.h>
+#include <sys/syscall.h>
 #endif
 #include <time.h>
 #include <unistd.h>
@@ -89,12 +91,46 @@ plat_peer_uid(int fd, uid_t *uid)
 #endif
 }
 
+/* Closes every fd in [lo, hi]: one system call where there is one for it. */
+static int
+close_range_of(unsigned lo, unsigned hi)
+{
+#if defined(__linux__) && defined(SYS_close_range)
+	return (int)syscall(SYS_close_range, lo, hi, 0);
+#else
+	(void)lo;
+	(void)hi;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 void
 plat_close_from3(const int *keep, int n)
 {
 	struct rlimit rl;
 	int max = 1024;
+	unsigned lo = 3;
+	int k, done = 1;
 
+	/* The gaps between the kept fds, in increasing order. */
+	for (;;) {
+		int next = -1;
+		for (k = 0; k < n; k++)
+			if (keep[k] >= (int)lo && (next == -1 || keep[k] < next))
+				next = keep[k];
+		if (next == -1)
+			break;
+		if ((unsigned)next > lo && close_range_of(lo, (unsigned)next - 1) == -1) {
+			done = 0;
+			break;
+		}
+		lo = (unsigned)next + 1;
+	}
+	if (done && close_range_of(lo, ~0u) == 0)
+		return;
+	/* Without close_range (an older kernel, macOS): one at a time, up to
+	   the limit on open files. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		max = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
 	for (int fd = 3; fd < max; fd++) {
