@@ -20,6 +20,7 @@
 #define MIPC_QUEUE_MAX        65536    /* largest --queue */
 #define MIPC_TIMEOUT_DEFAULT  5000     /* ms a server has to answer a delivery */
 #define MIPC_TIMEOUT_MAX      3600000  /* largest --timeout, one hour */
+#define MIPC_SYNC_MS          1000     /* a child's time to write its log before `kill` */
 
 #define MIPC_CLIENTS_MAX      64       /* attached manual clients at once */
 #define MIPC_OUTPUT_MAX       (1 << 20) /* bytes queued to one peer before it is cut off */

@@ -50,6 +50,7 @@ enum wait {
 	W_NONE,		/* no line is in progress */
 	W_SEND,		/* NAME: LINE, until its answer (or, with '&', its arrival) */
 	W_WAIT,		/* wait NAME */
+	W_SYNC,		/* kill NAME, until the child has written its log */
 	W_KILL,		/* kill NAME, until it has exited or stopped */
 	W_SLEEP,
 };
@@ -68,7 +69,8 @@ struct console {
 
 	enum wait	 wait;
 	struct peer	*target;
-	uint64_t	 seq;		/* W_SEND: the target's line number */
+	uint64_t	 seq;		/* W_SEND: the target's line number; W_SYNC:
+					   the number of its sync */
 	int		 amp;
 	int		 stopping;	/* W_KILL: wait for a stop, not an exit */
 	int		 sig;
@@ -482,6 +484,7 @@ finish(struct kernel *k, struct console *c, const char *answer)
 static void
 expect_result(struct kernel *k, struct console *c, int held, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+static void signal_child(struct kernel *k, struct console *c);
 
 static void
 expect_result(struct kernel *k, struct console *c, int held, const char *fmt, ...)
@@ -657,27 +660,18 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 			finish(k, c, ans);
 			return;
 		}
-		if (kill(p->ospid, cmd->sig) == -1) {
-			snprintf(ans, sizeof ans, "ERR ESRCH kill %s: %s", p->name,
-			    strerror(errno));
-			finish(k, c, ans);
-			return;
-		}
-		logw_printf(&k->log, "console: %s sent to %s", spawn_signame(cmd->sig),
-		    p->name);
-		if (ending_signal(cmd->sig) && p->state == CHILD_STOPPED)
-			(void)kill(p->ospid, SIGCONT);
-		if (!ending_signal(cmd->sig) && !stopping_signal(cmd->sig)) {
-			snprintf(ans, sizeof ans, "OK %s sent to %s",
-			    spawn_signame(cmd->sig), p->name);
-			finish(k, c, ans);
-			return;
-		}
-		c->wait = W_KILL;
 		c->target = p;
 		c->sig = cmd->sig;
-		c->stopping = stopping_signal(cmd->sig);
-		c->deadline = k->now + k->cfg.timeout_ms;
+		if (p->state == CHILD_RUNNING && p->fd != -1) {
+			/* First the child writes its log, so that what it was
+			   sent before the signal is in it. */
+			peer_send(k, p, "~ sync", 6);
+			c->wait = W_SYNC;
+			c->seq = ++p->nsync;
+			c->deadline = k->now + MIPC_SYNC_MS;
+			return;
+		}
+		signal_child(k, c);
 		return;
 	case V_DUMP:
 		route_dump(&k->route, out_listing, c);
@@ -767,6 +761,39 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 
 /* ----- waiting ----- */
 
+/* kill NAME: sends the signal, then waits for its effect if it has one. */
+static void
+signal_child(struct kernel *k, struct console *c)
+{
+	struct peer *p = c->target;
+	char ans[MIPC_ANSWER_MAX];
+
+	if (p->state == CHILD_DEAD) {
+		snprintf(ans, sizeof ans, "OK %s %s", p->name, p->why);
+		finish(k, c, ans);
+		return;
+	}
+	if (kill(p->ospid, c->sig) == -1) {
+		snprintf(ans, sizeof ans, "ERR ESRCH kill %s: %s", p->name,
+		    strerror(errno));
+		finish(k, c, ans);
+		return;
+	}
+	logw_printf(&k->log, "console: %s sent to %s", spawn_signame(c->sig),
+	    p->name);
+	if (ending_signal(c->sig) && p->state == CHILD_STOPPED)
+		(void)kill(p->ospid, SIGCONT);
+	if (!ending_signal(c->sig) && !stopping_signal(c->sig)) {
+		snprintf(ans, sizeof ans, "OK %s sent to %s", spawn_signame(c->sig),
+		    p->name);
+		finish(k, c, ans);
+		return;
+	}
+	c->wait = W_KILL;
+	c->stopping = stopping_signal(c->sig);
+	c->deadline = k->now + k->cfg.timeout_ms;
+}
+
 /* Finishes the line in progress if what it waits for has happened. */
 static void
 check(struct kernel *k, struct console *c)
@@ -804,6 +831,13 @@ check(struct kernel *k, struct console *c)
 			    "within %u ms (is it stopped?)", p->name, k->cfg.timeout_ms);
 			finish(k, c, ans);
 		}
+		return;
+	case W_SYNC:
+		/* A child that cannot answer (stuck, stopped, gone) is
+		   signalled once the time is up, log written or not. */
+		if (p->nsynced >= c->seq || p->state != CHILD_RUNNING ||
+		    k->now >= c->deadline)
+			signal_child(k, c);
 		return;
 	case W_KILL:
 		if (p->state == CHILD_DEAD) {
@@ -847,7 +881,7 @@ console_deadline(struct kernel *k)
 	int64_t d = -1;
 
 	for (struct console *c = k->consoles; c != NULL; c = c->next) {
-		int timed = c->wait == W_SLEEP || c->wait == W_KILL ||
+		int timed = c->wait == W_SLEEP || c->wait == W_KILL || c->wait == W_SYNC ||
 		    (c->wait == W_SEND && c->target->nrecv < c->seq) ||
 		    (c->wait == W_WAIT && c->target->nrecv < c->target->nforward);
 		if (timed && (d == -1 || c->deadline < d))

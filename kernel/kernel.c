@@ -555,6 +555,9 @@ child_line(struct kernel *k, struct peer *p, const char *line, size_t len)
 		if (route_answered(&k->route, &p->rp, line + 2, len - 2) == -1)
 			logw_printf(&k->log, "%s answered nothing: %.*s", p->name,
 			    (int)len, line);
+	} else if (len >= 2 && line[0] == '~' && line[1] == ' ') {
+		p->nsynced++;		/* its log is written: the kill may go */
+		console_poke(k);
 	} else {
 		logw_printf(&k->log, "%s broke the protocol: %.*s", p->name,
 		    (int)(len > 200 ? 200 : len), line);

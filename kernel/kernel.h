@@ -81,6 +81,8 @@ struct peer {
 	uint64_t	 nforward;	/* lines the console asked it to send */
 	uint64_t	 nrecv;		/* lines received from it */
 	uint64_t	 nanswered;	/* answers written to it */
+	uint64_t	 nsync;		/* "~ sync" lines sent to it */
+	uint64_t	 nsynced;	/* and answered: its log was written */
 	char		 last[MIPC_ANSWER_MAX];	/* the last answer it got */
 	unsigned	 got;		/* codes of answers since spawn or the last
 					   `expect NAME got`: bit per enum mipc_err */

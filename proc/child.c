@@ -6,9 +6,9 @@
  * and answers what it sent.  It never waits for an answer, so it can serve a
  * delivery, even one on its own self-link, while a line of its own is in
  * flight.  Everything goes to its log, one whole timestamped line each,
- * written after every batch it reads and before what it sends in answer:
- * once the kernel has a line from it, its log has what led to the line, so
- * a SIGSTOP or SIGKILL that follows loses nothing.
+ * written after every batch it reads, and when the kernel asks ("~ sync",
+ * answered "~ synced" once the log is written): the console asks before it
+ * signals a child, so a `kill` loses nothing of what the child was sent.
  */
 #include <errno.h>
 #include <poll.h>
@@ -111,6 +111,9 @@ handle(struct child *c, const char *s, size_t n)
 		logw_put(&c->log, "answered: ", 10);
 		logw_put(&c->log, reply, rn);
 		logw_end(&c->log);
+	} else if (n == 6 && memcmp(s, "~ sync", 6) == 0) {
+		logw_flush(&c->log);
+		send_line(c, "~ ", "synced", 6);
 	} else if (n >= 2 && s[0] == '*' && s[1] == ' ') {
 		logw_printf(&c->log, "notice: %.*s", (int)(n - 2), s + 2);
 	} else {
@@ -197,7 +200,7 @@ child_main(int fd, const struct child_config *cfg)
 			else
 				handle(&c, line, len);
 		}
-		logw_flush(&c.log);
 		drain(&c);
+		logw_flush(&c.log);
 	}
 }
