@@ -13,6 +13,7 @@
  * watched fd leaves the record here out of date for whoever reuses the number.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,31 @@ ev_grow(struct ev *ev, int fd)
 	memset(mask + ev->nmask, 0, n - ev->nmask);
 	ev->mask = mask;
 	ev->nmask = n;
+	return 0;
+}
+
+int
+ev_fd_table(int **map, int *n, int fd)
+{
+	int *m;
+	int size;
+
+	if (fd < *n)
+		return 0;
+	size = *n != 0 ? *n : 64;
+	while (size <= fd) {
+		if (size > INT_MAX / 2) {
+			errno = ENOMEM;
+			return -1;
+		}
+		size *= 2;
+	}
+	if ((m = realloc(*map, (size_t)size * sizeof *m)) == NULL)
+		return -1;
+	for (int i = *n; i < size; i++)
+		m[i] = -1;
+	*map = m;
+	*n = size;
 	return 0;
 }
 

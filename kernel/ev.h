@@ -55,6 +55,13 @@ struct ev_backend {
 	int	 (*wait)(void *state, struct ev_event *out, int max, int timeout_ms);
 };
 
+/*
+ * For the backends: makes a table indexed by fd (*map, *n entries) long
+ * enough to hold fd, the new entries -1.  It doubles, so however high fd is
+ * growing costs O(1) amortised.  Returns 0, or -1 with errno ENOMEM.
+ */
+int	ev_fd_table(int **map, int *n, int fd);
+
 extern const struct ev_backend ev_backend_kqueue;
 extern const struct ev_backend ev_backend_epoll;
 extern const struct ev_backend ev_backend_poll;

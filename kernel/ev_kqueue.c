@@ -28,7 +28,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,32 +98,6 @@ kqueue_be_free(void *state)
 	free(k);
 }
 
-/* Makes slot[] long enough to hold fd.  Returns 0, or -1 with errno. */
-static int
-kqueue_grow_slots(struct ev_kqueue *k, int fd)
-{
-	int *slot;
-	int n;
-
-	if (fd < k->nslot)
-		return 0;
-	n = k->nslot != 0 ? k->nslot : 64;
-	while (n <= fd) {
-		if (n > INT_MAX / 2) {
-			errno = ENOMEM;
-			return -1;
-		}
-		n *= 2;
-	}
-	if ((slot = realloc(k->slot, (size_t)n * sizeof *slot)) == NULL)
-		return -1;
-	for (int i = k->nslot; i < n; i++)
-		slot[i] = -1;
-	k->slot = slot;
-	k->nslot = n;
-	return 0;
-}
-
 /* Adds (on) or deletes (!on) one filter of fd.  Returns 0, or -1 with errno. */
 static int
 kqueue_change(struct ev_kqueue *k, int fd, int filter, int on)
@@ -150,7 +123,7 @@ kqueue_be_set(void *state, int fd, int oldmask, int newmask)
 	int added = newmask & ~oldmask, removed = oldmask & ~newmask;
 	int filter[2], on[2], n = 0, saved;
 
-	if (newmask != 0 && kqueue_grow_slots(k, fd) == -1)
+	if (newmask != 0 && ev_fd_table(&k->slot, &k->nslot, fd) == -1)
 		return -1;
 	if (added & EV_READ) {
 		filter[n] = EVFILT_READ;

@@ -44,32 +44,6 @@ poll_be_free(void *state)
 	free(p);
 }
 
-/* Makes index[] long enough to hold fd, new slots -1.  Returns 0 or -1. */
-static int
-poll_grow_index(struct ev_poll *p, int fd)
-{
-	int *index;
-	int n;
-
-	if (fd < p->nindex)
-		return 0;
-	n = p->nindex != 0 ? p->nindex : 64;
-	while (n <= fd) {
-		if (n > INT_MAX / 2) {
-			errno = ENOMEM;
-			return -1;
-		}
-		n *= 2;
-	}
-	if ((index = realloc(p->index, (size_t)n * sizeof *index)) == NULL)
-		return -1;
-	for (int i = p->nindex; i < n; i++)
-		index[i] = -1;
-	p->index = index;
-	p->nindex = n;
-	return 0;
-}
-
 /* Makes room in fds[] for one more entry.  Returns 0 or -1. */
 static int
 poll_grow_fds(struct ev_poll *p)
@@ -118,7 +92,8 @@ poll_be_set(void *state, int fd, int oldmask, int newmask)
 	if (oldmask == 0) {
 		if (fcntl(fd, F_GETFD) == -1)
 			return -1;
-		if (poll_grow_index(p, fd) == -1 || poll_grow_fds(p) == -1)
+		if (ev_fd_table(&p->index, &p->nindex, fd) == -1 ||
+		    poll_grow_fds(p) == -1)
 			return -1;
 		i = p->n++;
 		p->index[fd] = i;
