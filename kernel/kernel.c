@@ -9,9 +9,11 @@
  * is flushed once per turn, so a burst of answers costs one write().
  *
  * Answers keep the order of the lines they answer.  Each peer has a ring of
- * slots, one per line: a slot is filled at once (most answers) or when the
+ * slots, one per line still owed an answer: a slot is filled when the
  * message it waits for is answered, and slots leave the ring only from its
- * head.
+ * head.  An answer that is next in line is written at once and takes no
+ * slot; only one that comes before those ahead of it is kept (copied), so a
+ * client with thousands of lines in flight costs 16 bytes a line.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -388,10 +390,25 @@ static void
 slots_flush(struct kernel *k, struct peer *p)
 {
 	while (p->slot_n > 0 && p->slots[p->slot_head].id == 0) {
-		answer_out(k, p, p->slots[p->slot_head].text);
+		struct slot *s = &p->slots[p->slot_head];
+		answer_out(k, p, s->text);
+		free(s->text);
+		s->text = NULL;
 		p->slot_head = (p->slot_head + 1) % p->slot_cap;
 		p->slot_n--;
 	}
+}
+
+/* Fills slot s with a copy of text.  Out of memory is fatal: an answer owed
+   cannot be dropped. */
+static void
+slot_fill(struct slot *s, const char *text)
+{
+	if ((s->text = strdup(text)) == NULL) {
+		mipc_warn("slot_fill: out of memory");
+		abort();
+	}
+	s->id = 0;
 }
 
 /*
@@ -441,11 +458,10 @@ mark_push(struct peer *p, uint64_t end)
 static void
 answer(struct kernel *k, struct peer *p, const char *text)
 {
-	struct slot *s = slot_push(p);
-
-	s->id = 0;
-	snprintf(s->text, sizeof s->text, "%s", text);
-	slots_flush(k, p);
+	if (p->slot_n == 0)
+		answer_out(k, p, text);
+	else
+		slot_fill(slot_push(p), text);
 }
 
 /* Carries out what route.c decided. */
@@ -480,13 +496,18 @@ emit(void *ctx, const struct fx *fx)
 			break;
 		for (unsigned i = 0; i < p->slot_n; i++) {
 			struct slot *s = &p->slots[(p->slot_head + i) % p->slot_cap];
-			if (s->id == fx->id) {
-				size_t n = strnlen(fx->text, sizeof s->text - 1);
+			if (s->id != fx->id)
+				continue;
+			if (i == 0) {	/* next in line: out at once */
 				s->id = 0;
-				memcpy(s->text, fx->text, n);
-				s->text[n] = '\0';
-				break;
+				s->text = NULL;
+				answer_out(k, p, fx->text);
+				p->slot_head = (p->slot_head + 1) % p->slot_cap;
+				p->slot_n--;
+			} else {
+				slot_fill(s, fx->text);
 			}
+			break;
 		}
 		slots_flush(k, p);
 		break;
@@ -517,6 +538,7 @@ request(struct kernel *k, struct peer *p, const char *line, size_t len)
 	if (res.pending != 0) {
 		struct slot *s = slot_push(p);
 		s->id = res.pending;
+		s->text = NULL;
 	} else {
 		answer(k, p, res.text);
 	}
@@ -733,15 +755,23 @@ accept_clients(struct kernel *k)
 }
 
 void
-peer_free(struct kernel *k, struct peer *p)
+peer_release(struct peer *p)
 {
-	peer_close(k, p);
 	linebuf_free(&p->in);
 	outq_free(&p->out);
+	for (unsigned i = 0; i < p->slot_n; i++)
+		free(p->slots[(p->slot_head + i) % p->slot_cap].text);
 	free(p->slots);
 	free(p->marks);
 	free(p->held);
 	seen_free(&p->seen);
+}
+
+void
+peer_free(struct kernel *k, struct peer *p)
+{
+	peer_close(k, p);
+	peer_release(p);
 	if (p->con != NULL)
 		console_free(k, p->con);
 	free(p);

@@ -46,7 +46,7 @@ enum child_state {
 /* An answer a peer is owed, in the order of its lines. */
 struct slot {
 	uint64_t	 id;		/* the message awaited; 0: text is the answer */
-	char		 text[MIPC_ANSWER_MAX];
+	char		*text;		/* an answer that came before those ahead of it */
 };
 
 struct console;
@@ -129,6 +129,8 @@ struct peer *kernel_child(struct kernel *k, const char *name);
 void	peer_send(struct kernel *k, struct peer *p, const char *s, size_t n);
 /* Closes the peer's socket and frees its record. */
 void	peer_free(struct kernel *k, struct peer *p);
+/* Frees what the record holds (buffers, answers owed), not the record. */
+void	peer_release(struct peer *p);
 /* Reads what p sent, as far as it may now, and handles every line. */
 void	peer_read(struct kernel *k, struct peer *p);
 /* A line for the trace and the kernel log. */

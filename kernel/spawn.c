@@ -190,11 +190,7 @@ spawn_child(struct kernel *k, const char *name, uint32_t pid,
 	} else {
 		/* A dead child's name is used again: start its record afresh. */
 		struct peer *next = p->next;
-		linebuf_free(&p->in);
-		outq_free(&p->out);
-		free(p->slots);
-		free(p->marks);
-		seen_free(&p->seen);
+		peer_release(p);
 		memset(p, 0, sizeof *p);
 		p->next = next;
 	}

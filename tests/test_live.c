@@ -430,6 +430,54 @@ TEST(pipelined_in_order)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* Answers that come before those ahead of them wait their turn: a stopped
+   server holds the first line, a running one answers the next two. */
+TEST(overtaken_answers_keep_order)
+{
+	start_kernel("--timeout", "60000", NULL);
+	int c = connect_kernel(), other = connect_kernel();
+
+	ask(c, "spawn slow pid=501", "OK spawned slow");
+	ask(c, "spawn fast pid=502", "OK spawned fast");
+	ask(c, "slow: c {.message=x,.pid=501,.port=1}", "OK");
+	ask(c, "fast: c {.message=x,.pid=502,.port=2}", "OK");
+	ask(c, "{.message=x,.pid=20,.port=1}", "OK linked");
+	ask(c, "{.message=x,.pid=20,.port=2}", "OK linked");
+	ask(c, "kill slow STOP", "OK slow stopped");
+	say(c, "{.message=first,.pid=20,.port=1}");
+	say(c, "{.message=second,.pid=20,.port=2}");
+	say(c, "{.message=third,.pid=20,.port=2}");
+	say(c, "{.message=x,.pid=20,.port=3}");	/* answered at once */
+	/* Once fast has been sent "third" and has answered both (its link has
+	   nothing in flight), slow may go on: ask until so, for 5 s at most. */
+	int64_t deadline = now_ms() + 5000;
+	for (;;) {
+		ASSERT(now_ms() < deadline);
+		say(other, "expect fast received \"third\"");
+		if (strncmp(answer(other), "OK", 2) == 0)
+			break;
+		(void)poll(NULL, 0, 5);
+	}
+	for (int done = 0; !done;) {
+		ASSERT(now_ms() < deadline);
+		say(other, "dump");
+		for (char *l = next_line(other); strncmp(l, "| ", 2) == 0;
+		    l = next_line(other))
+			if (strstr(l, "first 2 (pid 502)  second 20  in flight 0/") != NULL)
+				done = 1;
+		if (!done)
+			(void)poll(NULL, 0, 5);
+	}
+	ask(other, "kill slow CONT", "OK");
+	ASSERT_STR_EQ(answer(c), "OK response written to port: 1");
+	ASSERT_STR_EQ(answer(c), "OK response written to port: 2");
+	ASSERT_STR_EQ(answer(c), "OK response written to port: 2");
+	ASSERT_PREFIX(answer(c), "ERR ENOENT port 3");
+	close(other);
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* Garbage gets one answer a line, and the connection stays usable. */
 TEST(garbage_answered)
 {
@@ -891,6 +939,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(seed_session),
 	TEST_CASE(two_clients),
 	TEST_CASE(pipelined_in_order),
+	TEST_CASE(overtaken_answers_keep_order),
 	TEST_CASE(garbage_answered),
 	TEST_CASE(trickled),
 	TEST_CASE(vanishing_clients),
