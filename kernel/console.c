@@ -881,7 +881,8 @@ console_deadline(struct kernel *k)
 	int64_t d = -1;
 
 	for (struct console *c = k->consoles; c != NULL; c = c->next) {
-		int timed = c->wait == W_SLEEP || c->wait == W_KILL || c->wait == W_SYNC ||
+		int timed = c->wait == W_SLEEP || c->wait == W_KILL ||
+		    c->wait == W_SYNC ||
 		    (c->wait == W_SEND && c->target->nrecv < c->seq) ||
 		    (c->wait == W_WAIT && c->target->nrecv < c->target->nforward);
 		if (timed && (d == -1 || c->deadline < d))
