@@ -22,11 +22,11 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/mipc-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 wanted() {
-	[ $# -eq 0 ] && return 0
-	name=$1; shift
+	# Its variables are named apart: sh has no locals, and the callers
+	# loop over $f and $name.
 	[ -z "$FILTERS" ] && return 0
-	for f in $FILTERS; do
-		case $name in *"$f"*) return 0 ;; esac
+	for wanted_f in $FILTERS; do
+		case $1 in *"$wanted_f"*) return 0 ;; esac
 	done
 	return 1
 }
