@@ -108,45 +108,6 @@ logw_room(struct logw *l, size_t n)
 }
 
 void
-logw_vprintf(struct logw *l, const char *fmt, va_list ap)
-{
-	va_list copy;
-	size_t start;
-	int n;
-
-	if (l->fd == -1)
-		return;
-	/* Most lines fit in what is spare: format once, straight in. */
-	if (logw_room(l, 1024) == -1)
-		return;
-	start = l->len;
-	if (l->stamp) {
-		l->len += logw_stamp(l, l->buf + l->len, l->cap - l->len);
-		l->buf[l->len++] = ' ';
-	}
-	va_copy(copy, ap);
-	n = vsnprintf(l->buf + l->len, l->cap - l->len, fmt, copy);
-	va_end(copy);
-	if (n < 0) {
-		l->len = start;
-		return;
-	}
-	if ((size_t)n + 1 >= l->cap - l->len) {
-		/* Longer than the room: grow and format again, never cut. */
-		if (logw_room(l, (size_t)n + 2) == -1) {
-			l->len = start;
-			return;
-		}
-		vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);
-	}
-	l->len += (size_t)n;
-	l->buf[l->len++] = '\n';
-	/* A burst of lines is flushed by the owner; a flood is not held. */
-	if (l->len > LOGW_FLUSH_AT)
-		logw_flush(l);
-}
-
-void
 logw_begin(struct logw *l)
 {
 	l->mark = l->len;
@@ -177,8 +138,39 @@ logw_end(struct logw *l)
 		return;
 	}
 	l->buf[l->len++] = '\n';
+	/* A burst of lines is flushed by the owner; a flood is not held. */
 	if (l->len > LOGW_FLUSH_AT)
 		logw_flush(l);
+}
+
+void
+logw_vprintf(struct logw *l, const char *fmt, va_list ap)
+{
+	va_list copy;
+	int n;
+
+	logw_begin(l);
+	/* Most lines fit in what is spare: format once, straight in. */
+	if (l->broken || logw_room(l, 1024) == -1) {
+		l->broken = 1;
+		logw_end(l);
+		return;
+	}
+	va_copy(copy, ap);
+	n = vsnprintf(l->buf + l->len, l->cap - l->len, fmt, copy);
+	va_end(copy);
+	if (n >= 0 && (size_t)n + 1 >= l->cap - l->len) {
+		/* Longer than the room: grow and format again, never cut. */
+		if (logw_room(l, (size_t)n + 2) == -1)
+			n = -1;
+		else
+			vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);
+	}
+	if (n < 0)
+		l->broken = 1;
+	else
+		l->len += (size_t)n;
+	logw_end(l);
 }
 
 void

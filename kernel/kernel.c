@@ -187,15 +187,12 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 	return 0;
 }
 
-void
-kernel_trace(struct kernel *k, const char *fmt, ...)
+/* A line to the trace (the served kernel's fd, or mipc run's file), if any. */
+static void
+trace_vout(struct kernel *k, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char stamp[32];
 
-	va_start(ap, fmt);
-	logw_vprintf(&k->log, fmt, ap);
-	va_end(ap);
 	if (k->cfg.trace_fd >= 0) {
 		/* A served kernel must not wait for whoever reads its trace:
 		   past the bound lines are dropped (kernel.log has them all). */
@@ -205,9 +202,7 @@ kernel_trace(struct kernel *k, const char *fmt, ...)
 			logw_stamp(&k->log, stamp, sizeof stamp);
 			n = (size_t)snprintf(line, sizeof line, "%s ", stamp + 11);
 		}
-		va_start(ap, fmt);
 		vsnprintf(line + n, sizeof line - n, fmt, ap);
-		va_end(ap);
 		if (outq_size(&k->trace_q) < MIPC_OUTPUT_MAX)
 			(void)outq_line(&k->trace_q, line, strlen(line));
 		else
@@ -220,10 +215,31 @@ kernel_trace(struct kernel *k, const char *fmt, ...)
 		logw_stamp(&k->log, stamp, sizeof stamp);
 		fprintf(k->cfg.trace, "%s ", stamp + 11);	/* time of day only */
 	}
-	va_start(ap, fmt);
 	vfprintf(k->cfg.trace, fmt, ap);
-	va_end(ap);
 	fputc('\n', k->cfg.trace);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+trace_out(struct kernel *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	trace_vout(k, fmt, ap);
+	va_end(ap);
+}
+
+void
+kernel_trace(struct kernel *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logw_vprintf(&k->log, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	trace_vout(k, fmt, ap);
+	va_end(ap);
 }
 
 struct peer *
@@ -358,6 +374,18 @@ log_line(struct kernel *k, const char *a, const char *b, const char *c,
 	logw_end(&k->log);
 }
 
+/*
+ * "  NAME <- LINE", a line a child is sent (a delivery, a notice), to the log
+ * and the trace.  Deliveries come with every message, so the log line is
+ * put together without a format.
+ */
+static void
+trace_to_child(struct kernel *k, struct peer *p, const char *text)
+{
+	log_line(k, "  ", p->name, " <- ", text, strlen(text));
+	trace_out(k, "  %s <- %s", p->name, text);
+}
+
 /* A process got an answer: write it and note it for the console. */
 static void
 answer_out(struct kernel *k, struct peer *p, const char *text)
@@ -385,18 +413,27 @@ answer_out(struct kernel *k, struct peer *p, const char *text)
 	}
 }
 
+/* Writes text as the answer of the head slot, and drops the slot. */
+static void
+slot_answer_head(struct kernel *k, struct peer *p, const char *text)
+{
+	struct slot *s;
+
+	answer_out(k, p, text);
+	s = &p->slots[p->slot_head];	/* after: the ring may have moved */
+	free(s->text);
+	s->id = 0;
+	s->text = NULL;
+	p->slot_head = (p->slot_head + 1) % p->slot_cap;
+	p->slot_n--;
+}
+
 /* Moves every filled slot at the head of the ring out to the peer. */
 static void
 slots_flush(struct kernel *k, struct peer *p)
 {
-	while (p->slot_n > 0 && p->slots[p->slot_head].id == 0) {
-		struct slot *s = &p->slots[p->slot_head];
-		answer_out(k, p, s->text);
-		free(s->text);
-		s->text = NULL;
-		p->slot_head = (p->slot_head + 1) % p->slot_cap;
-		p->slot_n--;
-	}
+	while (p->slot_n > 0 && p->slots[p->slot_head].id == 0)
+		slot_answer_head(k, p, p->slots[p->slot_head].text);
 }
 
 /* Fills slot s with a copy of text.  Out of memory is fatal: an answer owed
@@ -477,11 +514,7 @@ emit(void *ctx, const struct fx *fx)
 			break;
 		if (p->kind == PEER_CHILD) {
 			seen_add(&p->seen, fx->msg, fx->msglen);
-			if (k->cfg.trace != NULL || k->cfg.trace_fd >= 0)
-				kernel_trace(k, "  %s <- %s", p->name, fx->text);
-			else	/* the same line, for kernel.log alone */
-				log_line(k, "  ", p->name, " <- ", fx->text,
-				    strlen(fx->text));
+			trace_to_child(k, p, fx->text);
 		} else {
 			logw_printf(&k->log, "deliver to %s: %s",
 			    peer_label(p), fx->text);
@@ -498,15 +531,10 @@ emit(void *ctx, const struct fx *fx)
 			struct slot *s = &p->slots[(p->slot_head + i) % p->slot_cap];
 			if (s->id != fx->id)
 				continue;
-			if (i == 0) {	/* next in line: out at once */
-				s->id = 0;
-				s->text = NULL;
-				answer_out(k, p, fx->text);
-				p->slot_head = (p->slot_head + 1) % p->slot_cap;
-				p->slot_n--;
-			} else {
+			if (i == 0)	/* next in line: out at once */
+				slot_answer_head(k, p, fx->text);
+			else
 				slot_fill(s, fx->text);
-			}
 			break;
 		}
 		slots_flush(k, p);
@@ -515,7 +543,7 @@ emit(void *ctx, const struct fx *fx)
 		if (p == NULL)
 			break;
 		if (p->kind == PEER_CHILD)
-			kernel_trace(k, "  %s <- %s", p->name, fx->text);
+			trace_to_child(k, p, fx->text);
 		else
 			logw_printf(&k->log, "notice to %s: %s",
 			    peer_label(p), fx->text);
