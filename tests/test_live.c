@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "param.h"
 #include "test.h"
 
 #define DEADLINE_MS 10000	/* how long any expected event may take */
@@ -474,6 +475,41 @@ TEST(overtaken_answers_keep_order)
 	ASSERT_STR_EQ(answer(c), "OK response written to port: 2");
 	ASSERT_PREFIX(answer(c), "ERR ENOENT port 3");
 	close(other);
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* Past MIPC_RECEIVED_MAX distinct texts a child's later texts are not kept,
+   and an expect that looks for one says so rather than "received no". */
+TEST(expect_received_past_the_bound)
+{
+	start_kernel("--queue", "65536", NULL);
+	int c = connect_kernel();
+	char line[128];
+	size_t cap = (MIPC_RECEIVED_MAX + 1) * 48, n = 0;
+	char *buf = malloc(cap);
+
+	ASSERT(buf != NULL);
+	ask(c, "spawn server pid=500", "OK spawned server");
+	ask(c, "server: c {.message=x,.pid=500,.port=80}", "OK");
+	ask(c, "{.message=x,.pid=1,.port=80}", "OK linked");
+	for (int i = 0; i <= MIPC_RECEIVED_MAX; i++)
+		n += (size_t)snprintf(buf + n, cap - n,
+		    "{.message=m%d,.pid=1,.port=80}\n", i);
+	send_all(c, buf, n);
+	for (int i = 0; i <= MIPC_RECEIVED_MAX; i++)
+		ASSERT_STR_EQ(answer(c), "OK response written to port: 80");
+	snprintf(line, sizeof line, "expect server received \"m%d\"",
+	    MIPC_RECEIVED_MAX - 1);
+	ask(c, line, "OK");
+	snprintf(line, sizeof line, "expect server received \"m%d\"",
+	    MIPC_RECEIVED_MAX);
+	say(c, line);
+	char *a = answer(c);
+	ASSERT_PREFIX(a, "ERR EINVAL expect failed");
+	ASSERT(strstr(a, "among the 4096 distinct texts kept; later ones are "
+	    "not") != NULL);
+	free(buf);
 	close(c);
 	ASSERT_EQ(stop_kernel(), 0);
 }
@@ -940,6 +976,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(two_clients),
 	TEST_CASE(pipelined_in_order),
 	TEST_CASE(overtaken_answers_keep_order),
+	TEST_CASE(expect_received_past_the_bound),
 	TEST_CASE(garbage_answered),
 	TEST_CASE(trickled),
 	TEST_CASE(vanishing_clients),
