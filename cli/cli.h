@@ -13,11 +13,15 @@ struct options {
 	int		 nargs;
 	const char	*scenario;	/* kernel --scenario FILE */
 	int		 socket_given;	/* --socket was on the command line */
+	int		 log_dir_given;	/* and --log-dir */
 	int		 follow;	/* logs -f */
 	int		 help, version, backends;
 	int		 json, pin;	/* bench --json, --pin */
 	unsigned	 count;		/* bench --count N */
+	unsigned	 rounds;	/* bench --rounds N */
 };
+
+#define BENCH_ROUNDS_MAX 25	/* --rounds */
 
 int	cmd_attach(struct options *o);	/* attach.c */
 int	cmd_logs(struct options *o);	/* logs.c */

@@ -37,6 +37,11 @@ static const char usage_text[] =
 "  --backend NAME     the event loop: kqueue, epoll or poll (see --backends)\n"
 "  --scenario FILE    (kernel) run a scenario first, then stay up\n"
 "  --no-time          leave timestamps and OS pids out of traces and logs\n"
+"  --count N          (bench) round trips per figure (default 100000)\n"
+"  --rounds N         (bench) runs of each rt/s figure, the median shown, 1 to 25\n"
+"                     (default 5)\n"
+"  --pin              (bench) run every process on one CPU\n"
+"  --json             (bench) the figures as JSON\n"
 "  --backends         list the event backends built in, best first\n"
 "  --help, --version\n"
 "\n"
@@ -105,7 +110,7 @@ parse_options(int argc, char **argv, struct options *o)
 		}
 		static const char *const valued[] = { "--socket", "--log-dir",
 		    "--slots", "--queue", "--timeout", "--backend", "--scenario",
-		    "--count", NULL };
+		    "--count", "--rounds", NULL };
 		int takes = 0;
 		if ((eq = strchr(a, '=')) != NULL) {
 			*eq = '\0';
@@ -123,8 +128,10 @@ parse_options(int argc, char **argv, struct options *o)
 		}
 		if (strcmp(a, "--socket") == 0)
 			o->k.socket_path = v;
-		else if (strcmp(a, "--log-dir") == 0)
+		else if (strcmp(a, "--log-dir") == 0) {
 			o->k.log_dir = v;
+			o->log_dir_given = 1;
+		}
 		else if (strcmp(a, "--slots") == 0)
 			o->k.slots = number_option(a, v, 1, MIPC_SLOTS_MAX);
 		else if (strcmp(a, "--queue") == 0)
@@ -137,6 +144,8 @@ parse_options(int argc, char **argv, struct options *o)
 			o->scenario = v;
 		else if (strcmp(a, "--count") == 0)
 			o->count = number_option(a, v, 1, 100000000);
+		else if (strcmp(a, "--rounds") == 0)
+			o->rounds = number_option(a, v, 1, BENCH_ROUNDS_MAX);
 		else if (strcmp(a, "--no-time") == 0)
 			o->k.no_time = 1;
 		else if (strcmp(a, "--help") == 0)

@@ -4,7 +4,8 @@
  *
  * Every case starts `mipc kernel` ($MIPC, default bin/mipc) on a socket of
  * its own, in a private temporary directory, on each backend the binary has,
- * and waits on events with deadlines, never on sleeps.
+ * and waits on events with deadlines, never on sleeps.  The directories are
+ * made in one under $TMPDIR (default /tmp), removed when every case is done.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,6 +32,7 @@
 #define DEADLINE_MS 10000	/* how long any expected event may take */
 
 static const char *backend;	/* the backend of this round */
+static char top[200];		/* the directories of every case */
 static char dir[256];		/* this case's private directory */
 static char sockpath[300];
 static pid_t kpid = -1;		/* the kernel under test */
@@ -75,6 +78,36 @@ read_line(int fd, char *buf, size_t size, int64_t deadline)
 		if (n + 1 < size)
 			buf[n++] = c;
 	}
+}
+
+/* A private directory for this case: dir. */
+static void
+make_dir(void)
+{
+	snprintf(dir, sizeof dir, "%s/case.XXXXXX", top);
+	ASSERT(mkdtemp(dir) != NULL);
+}
+
+/* Removes path and, if it is a directory, everything in it. */
+static void
+remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char sub[1024];
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+				snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+				remove_tree(sub);
+			}
+		}
+		closedir(d);
+	}
+	if (remove(path) == -1 && errno != ENOENT)
+		perror(path);
 }
 
 /* Starts `mipc kernel` on sockpath with logs in dir/logs and extra
@@ -124,8 +157,7 @@ start_kernel(const char *extra, ...)
 {
 	va_list ap;
 
-	snprintf(dir, sizeof dir, "/tmp/mipc-live.XXXXXX");
-	ASSERT(mkdtemp(dir) != NULL);
+	make_dir();
 	snprintf(sockpath, sizeof sockpath, "%s/k.sock", dir);
 	va_start(ap, extra);
 	launch(extra, ap);
@@ -656,7 +688,8 @@ TEST(other_uid_refused)
 		return;
 	}
 	start_kernel(NULL);
-	chmod(dir, 0755);	/* let the stranger reach the socket itself */
+	chmod(top, 0711);	/* let the stranger reach the socket itself */
+	chmod(dir, 0755);
 	chmod(sockpath, 0777);
 	pid_t pid = fork();
 	ASSERT(pid != -1);
@@ -725,8 +758,7 @@ TEST(unsafe_directory_refused)
 {
 	char err[512], open_dir[300], path[320];
 
-	snprintf(dir, sizeof dir, "/tmp/mipc-live.XXXXXX");
-	ASSERT(mkdtemp(dir) != NULL);
+	make_dir();
 	snprintf(open_dir, sizeof open_dir, "%s/shared", dir);
 	ASSERT(mkdir(open_dir, 0777) == 0);
 	ASSERT(chmod(open_dir, 0777) == 0);
@@ -750,8 +782,7 @@ TEST(attach_without_kernel)
 {
 	char err[512], path[320];
 
-	snprintf(dir, sizeof dir, "/tmp/mipc-live.XXXXXX");
-	ASSERT(mkdtemp(dir) != NULL);
+	make_dir();
 	snprintf(path, sizeof path, "%s/none.sock", dir);
 	ASSERT_EQ(run_mipc(err, sizeof err, "attach", "--socket", path, (char *)NULL), 1);
 	ASSERT(strstr(err, "no kernel is running") != NULL);
@@ -1004,6 +1035,13 @@ main(int argc, char **argv)
 	FILE *p;
 
 	signal(SIGPIPE, SIG_IGN);
+	const char *tmp = getenv("TMPDIR");
+	snprintf(top, sizeof top, "%s/mipc-live.XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	if (mkdtemp(top) == NULL) {
+		perror(top);
+		return 1;
+	}
 	snprintf(cmd, sizeof cmd, "%s --backends", mipc());
 	if ((p = popen(cmd, "r")) == NULL)
 		return 1;
@@ -1016,5 +1054,6 @@ main(int argc, char **argv)
 		    argc > 1 ? argv[1] : NULL);
 	}
 	pclose(p);
+	remove_tree(top);
 	return failed > 100 ? 100 : failed;
 }
