@@ -82,12 +82,22 @@ logw_tick(struct logw *l)
 {
 	clock_gettime(CLOCK_REALTIME, &l->clock);
 	l->ticked = 1;
+	/* Every line until the next tick has this stamp: format it once. */
+	l->ticked_len = stamp_at(&l->clock, l->ticked_stamp, sizeof l->ticked_stamp);
 }
 
 size_t
 logw_stamp(const struct logw *l, char *buf, size_t size)
 {
-	return l->ticked ? stamp_at(&l->clock, buf, size) : log_stamp(buf, size);
+	if (!l->ticked)
+		return log_stamp(buf, size);
+	if (size <= l->ticked_len) {
+		if (size > 0)
+			buf[0] = '\0';
+		return 0;
+	}
+	memcpy(buf, l->ticked_stamp, l->ticked_len + 1);
+	return l->ticked_len;
 }
 
 /* Makes room for n more bytes.  Returns 0 or -1. */
@@ -107,70 +117,77 @@ logw_room(struct logw *l, size_t n)
 	return 0;
 }
 
-void
-logw_begin(struct logw *l)
+/*
+ * Starts a line with its stamp, with room for n more bytes and the newline.
+ * Returns where the line goes on, or NULL if it cannot be logged.
+ */
+static char *
+line_begin(struct logw *l, size_t n)
 {
-	l->mark = l->len;
-	l->broken = l->fd == -1 || logw_room(l, 32) == -1;
-	if (!l->broken && l->stamp) {
-		l->len += logw_stamp(l, l->buf + l->len, l->cap - l->len);
-		l->buf[l->len++] = ' ';
+	char *p;
+
+	if (l->fd == -1 || logw_room(l, sizeof l->ticked_stamp + n + 2) == -1)
+		return NULL;
+	p = l->buf + l->len;
+	if (l->stamp) {
+		p += logw_stamp(l, p, sizeof l->ticked_stamp);
+		*p++ = ' ';
 	}
+	return p;
 }
 
-void
-logw_put(struct logw *l, const char *s, size_t n)
+/* Ends the line that goes on at p. */
+static void
+line_end(struct logw *l, char *p)
 {
-	n = strnlen(s, n);
-	if (l->broken || logw_room(l, n + 1) == -1) {
-		l->broken = 1;
-		return;
-	}
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
-}
-
-void
-logw_end(struct logw *l)
-{
-	if (l->broken || logw_room(l, 1) == -1) {
-		l->len = l->mark;
-		return;
-	}
-	l->buf[l->len++] = '\n';
+	*p++ = '\n';
+	l->len = (size_t)(p - l->buf);
 	/* A burst of lines is flushed by the owner; a flood is not held. */
 	if (l->len > LOGW_FLUSH_AT)
 		logw_flush(l);
 }
 
 void
+logw_parts(struct logw *l, const struct logw_part *parts, int n)
+{
+	size_t len = 0;
+	char *p;
+
+	for (int i = 0; i < n; i++)
+		len += parts[i].n;
+	if ((p = line_begin(l, len)) == NULL)
+		return;
+	for (int i = 0; i < n; i++) {
+		memcpy(p, parts[i].s, parts[i].n);
+		p += parts[i].n;
+	}
+	line_end(l, p);
+}
+
+void
 logw_vprintf(struct logw *l, const char *fmt, va_list ap)
 {
 	va_list copy;
+	char *p;
 	int n;
 
-	logw_begin(l);
 	/* Most lines fit in what is spare: format once, straight in. */
-	if (l->broken || logw_room(l, 1024) == -1) {
-		l->broken = 1;
-		logw_end(l);
+	if ((p = line_begin(l, 1024)) == NULL)
 		return;
-	}
+	size_t at = (size_t)(p - l->buf), room = l->cap - at - 1;	/* '\n' */
 	va_copy(copy, ap);
-	n = vsnprintf(l->buf + l->len, l->cap - l->len, fmt, copy);
+	n = vsnprintf(p, room, fmt, copy);
 	va_end(copy);
-	if (n >= 0 && (size_t)n + 1 >= l->cap - l->len) {
-		/* Longer than the room: grow and format again, never cut. */
-		if (logw_room(l, (size_t)n + 2) == -1)
-			n = -1;
-		else
-			vsnprintf(l->buf + l->len, l->cap - l->len, fmt, ap);
-	}
 	if (n < 0)
-		l->broken = 1;
-	else
-		l->len += (size_t)n;
-	logw_end(l);
+		return;
+	if ((size_t)n >= room) {
+		/* Longer than the room: grow and format again, never cut. */
+		if (logw_room(l, at - l->len + (size_t)n + 2) == -1)
+			return;
+		p = l->buf + at;
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+	}
+	line_end(l, p + n);
 }
 
 void

@@ -19,9 +19,16 @@ struct logw {
 	size_t		 len, cap;
 	int		 ticked;	/* stamp lines with clock, not the time now */
 	struct timespec	 clock;
-	size_t		 mark;		/* where the line being put together starts */
-	int		 broken;	/* it could not be: it is dropped */
+	char		 ticked_stamp[32];	/* clock, formatted once */
+	size_t		 ticked_len;
 };
+
+/* A piece of a log line: n bytes at s. */
+struct logw_part {
+	const char	*s;
+	size_t		 n;
+};
+#define LOGW_PART(literal) { literal, sizeof literal - 1 }
 
 /* Opens (creating, appending to) path.  Returns 0, or -1 with errno. */
 int	logw_open(struct logw *l, const char *path, int stamp);
@@ -32,13 +39,11 @@ void	logw_printf(struct logw *l, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	logw_vprintf(struct logw *l, const char *fmt, va_list ap);
 /*
- * A line put together from pieces, for the lines logged for every message,
- * where parsing a format costs more than the copying: logw_begin, then
- * logw_put for each piece (cut at a NUL, as "%.*s" would), then logw_end.
+ * A line put together from n pieces, for the lines logged for every message,
+ * where parsing a format costs more than the copying.  The lengths are
+ * exact: a piece holding a NUL or a newline is the caller's to cut.
  */
-void	logw_begin(struct logw *l);
-void	logw_put(struct logw *l, const char *s, size_t n);
-void	logw_end(struct logw *l);
+void	logw_parts(struct logw *l, const struct logw_part *parts, int n);
 /* Writes what is buffered. */
 void	logw_flush(struct logw *l);
 /*

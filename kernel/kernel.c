@@ -312,7 +312,17 @@ peer_label(struct peer *p)
 	else
 		snprintf(p->label, size, "client fd %d", p->fd);
 	p->label_pid = p->rp.pid;
+	p->label_len = strlen(p->label);
 	return p->label;
+}
+
+/* The same, as a piece of a log line. */
+static struct logw_part
+label_part(struct peer *p)
+{
+	const char *label = peer_label(p);
+
+	return (struct logw_part){ label, p->label_len };
 }
 
 /*
@@ -359,22 +369,6 @@ peer_send(struct kernel *k, struct peer *p, const char *s, size_t n)
 }
 
 /*
- * Logs a, b and c, then n bytes of text, as one line: the lines logged for
- * every message, put together without a format.
- */
-static void
-log_line(struct kernel *k, const char *a, const char *b, const char *c,
-    const char *text, size_t n)
-{
-	logw_begin(&k->log);
-	logw_put(&k->log, a, strlen(a));
-	logw_put(&k->log, b, strlen(b));
-	logw_put(&k->log, c, strlen(c));
-	logw_put(&k->log, text, n);
-	logw_end(&k->log);
-}
-
-/*
  * "  NAME <- LINE", a line a child is sent (a delivery, a notice), to the log
  * and the trace.  Deliveries come with every message, so the log line is
  * put together without a format.
@@ -382,7 +376,10 @@ log_line(struct kernel *k, const char *a, const char *b, const char *c,
 static void
 trace_to_child(struct kernel *k, struct peer *p, const char *text)
 {
-	log_line(k, "  ", p->name, " <- ", text, strlen(text));
+	struct logw_part line[] = { LOGW_PART("  "), { p->name, strlen(p->name) },
+	    LOGW_PART(" <- "), { text, strlen(text) } };
+
+	logw_parts(&k->log, line, 4);
 	trace_out(k, "  %s <- %s", p->name, text);
 }
 
@@ -391,8 +388,10 @@ static void
 answer_out(struct kernel *k, struct peer *p, const char *text)
 {
 	size_t n = strlen(text);
+	struct logw_part line[] = { LOGW_PART("answer to "), label_part(p),
+	    LOGW_PART(": "), { text, n } };
 
-	log_line(k, "answer to ", peer_label(p), ": ", text, n);
+	logw_parts(&k->log, line, 4);
 	if (p->kind == PEER_CHILD) {
 		int code = E_OK;
 		if (strncmp(text, "ERR ", 4) == 0) {
@@ -560,8 +559,12 @@ static void
 request(struct kernel *k, struct peer *p, const char *line, size_t len)
 {
 	struct route_result res;
+	/* A NUL cuts the line in the log, as "%.*s" would (it is refused). */
+	const char *nul = memchr(line, '\0', len);
+	struct logw_part logged[] = { label_part(p), LOGW_PART(" sent: "),
+	    { line, nul != NULL ? (size_t)(nul - line) : len } };
 
-	log_line(k, peer_label(p), " sent: ", "", line, len);
+	logw_parts(&k->log, logged, 3);
 	route_line(&k->route, &p->rp, line, len, k->now, &res);
 	if (res.pending != 0) {
 		struct slot *s = slot_push(p);

@@ -62,6 +62,7 @@ struct peer {
 	int		 eof;		/* the other end closed */
 	char		 label[48];	/* its name in the log (peer_label) */
 	uint32_t	 label_pid;	/* the pid label was made with */
+	size_t		 label_len;
 
 	/* answers owed, oldest first: a ring */
 	struct slot	*slots;

@@ -92,9 +92,8 @@ handle(struct child *c, const char *s, size_t n)
 		const char *reply = text;
 		size_t rn = tlen;
 		char buf[MIPC_ANSWER_MAX];
-		logw_begin(&c->log);
-		logw_put(&c->log, s + 2, n - 2);
-		logw_end(&c->log);
+		struct logw_part got = { s + 2, n - 2 };
+		logw_parts(&c->log, &got, 1);
 		if (c->cfg->reply == REPLY_FIXED) {
 			reply = c->cfg->reply_text;
 			rn = strlen(reply);
@@ -107,10 +106,8 @@ handle(struct child *c, const char *s, size_t n)
 			rn = sizeof dflt - 1 + plen;
 		}
 		send_line(c, "= ", reply, rn);
-		logw_begin(&c->log);
-		logw_put(&c->log, "answered: ", 10);
-		logw_put(&c->log, reply, rn);
-		logw_end(&c->log);
+		struct logw_part answered[] = { LOGW_PART("answered: "), { reply, rn } };
+		logw_parts(&c->log, answered, 2);
 	} else if (n == 6 && memcmp(s, "~ sync", 6) == 0) {
 		logw_flush(&c->log);
 		send_line(c, "~ ", "synced", 6);
