@@ -129,8 +129,13 @@ line_begin(struct logw *l, size_t n)
 	if (l->fd == -1 || logw_room(l, sizeof l->ticked_stamp + n + 2) == -1)
 		return NULL;
 	p = l->buf + l->len;
-	if (l->stamp) {
-		p += logw_stamp(l, p, sizeof l->ticked_stamp);
+	if (l->stamp && l->ticked) {
+		/* The room is there: a copy of fixed size is a move or two. */
+		memcpy(p, l->ticked_stamp, sizeof l->ticked_stamp);
+		p += l->ticked_len;
+		*p++ = ' ';
+	} else if (l->stamp) {
+		p += log_stamp(p, sizeof l->ticked_stamp);
 		*p++ = ' ';
 	}
 	return p;

@@ -492,7 +492,10 @@ route_line(struct route *r, struct rproc *rp, const char *line, size_t len,
 	char why[160];
 	enum mipc_err e;
 
-	memset(res, 0, sizeof *res);
+	/* Not memset: this runs for every message, and text is long. */
+	res->code = E_OK;
+	res->pending = 0;
+	res->text[0] = '\0';
 	if ((e = req_parse(line, len, &req, why, sizeof why)) != E_OK) {
 		answer(res, e, "%s", why);
 		return;

@@ -45,11 +45,11 @@ parse_delivery(const char *s, size_t n, const char **text, size_t *tlen,
 	if (n < rl || memcmp(s, received, rl) != 0)
 		return -1;
 	for (size_t i = n; i-- > rl;) {
-		if (i + tl > n || memcmp(s + i, tail, tl) != 0)
+		if (s[i] != '"' || i + tl > n || memcmp(s + i, tail, tl) != 0)
 			continue;
 		const char *via = NULL;
 		for (size_t j = i + tl; j + 10 <= n; j++)
-			if (memcmp(s + j, " via port ", 10) == 0)
+			if (s[j] == ' ' && memcmp(s + j, " via port ", 10) == 0)
 				via = s + j;
 		if (via == NULL)
 			return -1;
