@@ -35,6 +35,7 @@
 #include "request.h"
 
 #define READ_BUDGET	(64 * 1024)	/* bytes read from one peer per turn */
+#define WRITE_EARLY	2048		/* bytes queued for a peer that go out at once */
 
 static int signal_fd = -1;		/* write end of the self-pipe */
 
@@ -365,7 +366,14 @@ peer_send(struct kernel *k, struct peer *p, const char *s, size_t n)
 		} else {
 			peer_gone(k, p, "was cut off: it stopped reading");
 		}
+		return;
 	}
+	/* A batch goes out in pieces as it is routed, so that the peer starts
+	   on its first lines while the kernel routes the rest.  The end of the
+	   turn writes what is left, and deals with a write that failed. */
+	if (outq_size(&p->out) >= WRITE_EARLY && !p->writing &&
+	    outq_flush(&p->out, p->fd) == 1)
+		peer_watch(k, p, p->reading, 1);
 }
 
 /*
