@@ -3,8 +3,9 @@
  *
  * Peer credentials come from getpeereid() on macOS and the BSDs and from
  * SO_PEERCRED on Linux; a child's inherited descriptors are closed with
- * close_range() where the system has it; everything else here is POSIX,
- * kept here so callers need no #ifdef.
+ * close_range() where the system has it; the CPUs a process may use come
+ * from its affinity on Linux; everything else here is POSIX, kept here so
+ * callers need no #ifdef.
  */
 #if defined(__linux__)
 #define _GNU_SOURCE		/* struct ucred, SO_PEERCRED */
@@ -157,6 +158,20 @@ plat_pin_cpu(int cpu)
 	errno = ENOTSUP;
 	return -1;
 #endif
+}
+
+int
+plat_cpus(void)
+{
+	long n;
+#if defined(__linux__)
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+#endif
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
 }
 
 long

@@ -23,6 +23,9 @@ int	plat_peer_uid(int fd, uid_t *uid);
 /* Keeps this process (and the children it forks) on one CPU.  Returns 0, or
    -1 where the system cannot. */
 int	plat_pin_cpu(int cpu);
+/* How many CPUs this process may run on (its affinity, where the system
+   says; else the CPUs online), at least 1. */
+int	plat_cpus(void);
 /* The peak resident memory of this process, in KiB. */
 long	plat_peak_rss_kib(void);
 /* Closes every descriptor from 3 up, except the n listed in keep. */
