@@ -448,6 +448,42 @@ json_figures(const char *name, const struct figures *f, int last)
 	printf("}%s\n", last ? "" : ",");
 }
 
+static pid_t bench_pid;
+static char own_logdir[4096];	/* the directory of this run's own, while it is */
+
+/* Appends s to p (at most end); async-signal-safe. */
+static char *
+append(char *p, const char *end, const char *s)
+{
+	while (*s != '\0' && p < end)
+		*p++ = *s++;
+	*p = '\0';
+	return p;
+}
+
+/*
+ * ^C or a kill: the bench goes, and the logs of its own directory with it
+ * (what a case writes: kernel.log, server.log, load0.log to load4.log).
+ */
+static void
+on_stop(int sig)
+{
+	static const char *const logs[] = { "kernel.log", "server.log", "load0.log",
+	    "load1.log", "load2.log", "load3.log", "load4.log" };
+
+	if (getpid() == bench_pid && own_logdir[0] != '\0') {
+		char path[sizeof own_logdir + 16];
+		for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
+			char *p = append(path, path + sizeof path - 1, own_logdir);
+			p = append(p, path + sizeof path - 1, "/");
+			append(p, path + sizeof path - 1, logs[i]);
+			(void)unlink(path);
+		}
+		(void)rmdir(own_logdir);
+	}
+	_exit(128 + sig);
+}
+
 /* Empties the private log directory dir and removes it. */
 static void
 remove_logs(const char *dir)
@@ -543,6 +579,11 @@ cmd_bench(struct options *o)
 		    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 		if (mkdtemp(logdir) == NULL)
 			mipc_die(1, "%s: %s", logdir, strerror(errno));
+		memcpy(own_logdir, logdir, sizeof own_logdir);
+		bench_pid = getpid();
+		signal(SIGINT, on_stop);
+		signal(SIGTERM, on_stop);
+		signal(SIGHUP, on_stop);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (!o->json) {
