@@ -545,7 +545,7 @@ run_rounds(const struct options *o, const char *backend, const char *logdir,
 			rates[r] = rate(&runs[c][r]);
 		qsort(runs[c], rounds, sizeof runs[c][0], by_rate);
 		f[c] = runs[c][rounds / 2];
-		memcpy(f[c].rates, rates, sizeof rates);
+		memcpy(f[c].rates, rates, rounds * sizeof rates[0]);
 		f[c].nrates = (int)rounds;
 	}
 }

@@ -131,8 +131,7 @@ parse_options(int argc, char **argv, struct options *o)
 		else if (strcmp(a, "--log-dir") == 0) {
 			o->k.log_dir = v;
 			o->log_dir_given = 1;
-		}
-		else if (strcmp(a, "--slots") == 0)
+		} else if (strcmp(a, "--slots") == 0)
 			o->k.slots = number_option(a, v, 1, MIPC_SLOTS_MAX);
 		else if (strcmp(a, "--queue") == 0)
 			o->k.queue = number_option(a, v, 1, MIPC_QUEUE_MAX);

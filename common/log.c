@@ -80,10 +80,12 @@ log_stamp(char *buf, size_t size)
 void
 logw_tick(struct logw *l)
 {
-	clock_gettime(CLOCK_REALTIME, &l->clock);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	l->ticked = 1;
 	/* Every line until the next tick has this stamp: format it once. */
-	l->ticked_len = stamp_at(&l->clock, l->ticked_stamp, sizeof l->ticked_stamp);
+	l->ticked_len = stamp_at(&ts, l->ticked_stamp, sizeof l->ticked_stamp);
 }
 
 size_t
@@ -129,13 +131,14 @@ line_begin(struct logw *l, size_t n)
 	if (l->fd == -1 || logw_room(l, sizeof l->ticked_stamp + n + 2) == -1)
 		return NULL;
 	p = l->buf + l->len;
-	if (l->stamp && l->ticked) {
-		/* The room is there: a copy of fixed size is a move or two. */
-		memcpy(p, l->ticked_stamp, sizeof l->ticked_stamp);
-		p += l->ticked_len;
-		*p++ = ' ';
-	} else if (l->stamp) {
-		p += log_stamp(p, sizeof l->ticked_stamp);
+	if (l->stamp) {
+		if (l->ticked) {
+			/* The room is there: a copy of fixed size is a move or two. */
+			memcpy(p, l->ticked_stamp, sizeof l->ticked_stamp);
+			p += l->ticked_len;
+		} else {
+			p += log_stamp(p, sizeof l->ticked_stamp);
+		}
 		*p++ = ' ';
 	}
 	return p;

@@ -10,16 +10,14 @@
 
 #include <stdarg.h>
 #include <stddef.h>
-#include <time.h>
 
 struct logw {
 	int		 fd;		/* -1: logging is off */
 	int		 stamp;		/* prefix each line with a timestamp */
 	char		*buf;
 	size_t		 len, cap;
-	int		 ticked;	/* stamp lines with clock, not the time now */
-	struct timespec	 clock;
-	char		 ticked_stamp[32];	/* clock, formatted once */
+	int		 ticked;	/* stamp lines with the last tick's time */
+	char		 ticked_stamp[32];	/* that time, formatted once */
 	size_t		 ticked_len;
 };
 

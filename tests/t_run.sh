@@ -22,8 +22,8 @@ printf '%s\n' '* server (pid 5678) exited with status 0' \
     '* client (pid 1234) exited with status 0' | cmp -s - "$T/ends" ||
     { cat "$T/ends"; fail "the children did not end in spawn order"; }
 
-# A child writes its log before what it sends: a line the kernel has is in
-# the log, even when a SIGKILL or SIGTERM follows at once.
+# The console has a child write its log ("~ sync") before it signals it:
+# what the child was sent is in its log, even when a SIGKILL follows.
 "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lk" scenarios/killed-server.mipc \
     >"$T/killed" || fail "killed-server exited $?"
 has "$T/lk/server.log" 'received "first" from pid 1234 via port 8080'

@@ -59,6 +59,15 @@ struct test_case {
 		    #a, #b, a_ ? a_ : "(null)", b_); \
 } while (0)
 
+/* Where a test makes its temporary files: $TMPDIR, else /tmp. */
+static inline const char *
+test_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t != NULL && t[0] != '\0' ? t : "/tmp";
+}
+
 #ifndef TEST_TIMEOUT
 #define TEST_TIMEOUT 30 /* seconds one case may take */
 #endif

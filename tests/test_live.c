@@ -1035,9 +1035,7 @@ main(int argc, char **argv)
 	FILE *p;
 
 	signal(SIGPIPE, SIG_IGN);
-	const char *tmp = getenv("TMPDIR");
-	snprintf(top, sizeof top, "%s/mipc-live.XXXXXX",
-	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	snprintf(top, sizeof top, "%s/mipc-live.XXXXXX", test_tmpdir());
 	if (mkdtemp(top) == NULL) {
 		perror(top);
 		return 1;

@@ -16,12 +16,10 @@ static int rd = -1;		/* the log file, read from where it was left */
 static void
 open_log(struct logw *l, int stamp)
 {
-	const char *tmp = getenv("TMPDIR");
 	char path[512];
 	int fd;
 
-	snprintf(path, sizeof path, "%s/mipc-log.XXXXXX",
-	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	snprintf(path, sizeof path, "%s/mipc-log.XXXXXX", test_tmpdir());
 	ASSERT((fd = mkstemp(path)) != -1);
 	ASSERT((rd = open(path, O_RDONLY)) != -1);
 	ASSERT(unlink(path) == 0);
