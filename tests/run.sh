@@ -120,7 +120,9 @@ for be in $backends; do
 		name="integration/$be/$(basename "$t" .sh)"
 		wanted "$name" || continue
 		BACKEND=$be TMPDIR=$tmp limited sh "$t" >"$tmp/out" 2>&1
-		ok=0; [ $? -eq 0 ] && ok=1
+		st=$?
+		ok=0; [ $st -eq 0 ] && ok=1
+		[ $ok = 1 ] || echo "    (exit status $st)" >>"$tmp/out"
 		result "$name" $ok "$tmp/out"
 	done
 done
