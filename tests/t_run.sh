@@ -64,6 +64,21 @@ st=0; "$MIPC" run --no-such-option x >/dev/null 2>"$T/err" || st=$?
 [ $st -eq 2 ] || fail "an unknown option exited $st"
 st=0; "$MIPC" run "$T/missing.mipc" >/dev/null 2>"$T/err" || st=$?
 [ $st -eq 2 ] || fail "a missing file exited $st"
+for r in 0 26; do
+	st=0; "$MIPC" bench --rounds $r >/dev/null 2>"$T/err" || st=$?
+	[ $st -eq 2 ] || fail "bench --rounds $r exited $st"
+	has "$T/err" "--rounds takes a number from 1 to 25"
+done
+
+# The bench's logs: gone at the end from a directory of its own, kept where
+# --log-dir says.
+mkdir "$T/bt"
+TMPDIR=$T/bt "$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 >/dev/null ||
+    fail "bench exited $?"
+[ -z "$(ls "$T/bt")" ] || { ls "$T/bt"; fail "bench left its log directory"; }
+"$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 --log-dir "$T/bl" >/dev/null ||
+    fail "bench --log-dir exited $?"
+has "$T/bl/kernel.log" "kernel stopped"
 
 # Two files run one after the other, each in a fresh kernel.
 "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l5" scenarios/walkthrough.mipc scenarios/defrag-table.mipc >"$T/out" || fail "two files exited $?"
