@@ -696,9 +696,13 @@ peer_lines(struct kernel *k, struct peer *p)
 	}
 }
 
-/* p's socket is readable: read (up to a budget) and handle every line. */
-void
-peer_read(struct kernel *k, struct peer *p)
+/*
+ * Reads from p (up to a budget) and handles every line.  A read that took
+ * less than there was room for normally ends it: the next would say EAGAIN.
+ * With to_end it reads on, to find an end of file behind the last bytes.
+ */
+static void
+peer_read_(struct kernel *k, struct peer *p, int to_end)
 {
 	size_t budget = READ_BUDGET;
 
@@ -711,7 +715,7 @@ peer_read(struct kernel *k, struct peer *p)
 			peer_lines(k, p);
 			/* Nothing more was there: the loop will say when there is,
 			   a read now would only say EAGAIN. */
-			if (p->in.drained)
+			if (p->in.drained && !to_end)
 				return;
 			continue;
 		}
@@ -727,6 +731,13 @@ peer_read(struct kernel *k, struct peer *p)
 		}
 		return;
 	}
+}
+
+/* p's socket is readable. */
+void
+peer_read(struct kernel *k, struct peer *p)
+{
+	peer_read_(k, p, 0);
 }
 
 void
@@ -760,10 +771,10 @@ accept_clients(struct kernel *k)
 			return;
 		if (k->nclients >= MIPC_CLIENTS_MAX) {
 			/* Some may have left already without our noticing: read
-			   what they sent (their end of file) before refusing. */
+			   what they sent, and their end of file, before refusing. */
 			for (struct peer *p = k->peers; p != NULL; p = p->next)
 				if (p->kind == PEER_CLIENT && p->reading)
-					peer_read(k, p);
+					peer_read_(k, p, 1);
 		}
 		if (k->nclients >= MIPC_CLIENTS_MAX) {
 			static const char full[] = "ERR ENOSPC too many clients attached "

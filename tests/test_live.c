@@ -630,6 +630,31 @@ TEST(vanishing_clients)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* The same, made certain: a full house of clients comes and goes while the
+   kernel is stopped, so it meets them, with their last bytes and their end
+   of file, only when the next one finds the limit reached.  It must see
+   they left, and let that one in. */
+TEST(vanished_clients_make_room)
+{
+	int status;
+
+	start_kernel(NULL);
+	ASSERT_EQ(kill(kpid, SIGSTOP), 0);
+	ASSERT_EQ(waitpid(kpid, &status, WUNTRACED), kpid);
+	ASSERT(WIFSTOPPED(status));
+	for (int i = 0; i < MIPC_CLIENTS_MAX; i++) {
+		int c = connect_kernel();
+		send_all(c, "c {.message=half", 16);
+		close(c);
+	}
+	int c = connect_kernel();
+	say(c, "c {.message=x,.pid=1,.port=1}");
+	ASSERT_EQ(kill(kpid, SIGCONT), 0);
+	ASSERT_PREFIX(answer(c), "OK port 1 registered");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* A client that never reads is cut off; everyone else is served meanwhile. */
 TEST(client_never_reads)
 {
@@ -1011,6 +1036,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(garbage_answered),
 	TEST_CASE(trickled),
 	TEST_CASE(vanishing_clients),
+	TEST_CASE(vanished_clients_make_room),
 	TEST_CASE(client_never_reads),
 	TEST_CASE(stopped_then_killed_server),
 	TEST_CASE(other_uid_refused),
