@@ -6,7 +6,9 @@
  * later link down by one slot, as the seed program's copy-and-compact did:
  * the order is kept and no hole is ever left, so slot[0..n) is always the
  * whole story.  Removal is O(n), which for a handful of slots is nothing and
- * keeps the picture simple.
+ * keeps the picture simple.  A process that leaves may hold every link at
+ * once: those are dropped one by one and the array compacted once, so that
+ * the teardown stays O(n) rather than O(n) per link.
  *
  * Finding the link a message travels on happens twice per message, so that
  * lookup goes through a small hash index rather than a scan of the array:
@@ -110,8 +112,29 @@ mbox_add(struct mbox *m, uint16_t port, uint32_t server, uint32_t client)
 void
 mbox_remove(struct mbox *m, unsigned i)
 {
-	memmove(&m->slot[i], &m->slot[i + 1], (m->n - i - 1) * sizeof m->slot[0]);
-	m->n--;
-	memset(&m->slot[m->n], 0, sizeof m->slot[0]);
+	mbox_drop(m, i);
+	mbox_compact(m);
+}
+
+void
+mbox_drop(struct mbox *m, unsigned i)
+{
+	/* Its index entry stays until mbox_compact: a probe passes over it,
+	   as it passes over any link that is not the one it looks for. */
+	m->slot[i].port = 0;
+}
+
+void
+mbox_compact(struct mbox *m)
+{
+	unsigned w = 0;
+
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->slot[i].port != 0)
+			m->slot[w++] = m->slot[i];
+	if (w == m->n)
+		return;
+	memset(&m->slot[w], 0, (m->n - w) * sizeof m->slot[0]);
+	m->n = w;
 	reindex(m);
 }

@@ -36,5 +36,11 @@ int	mbox_find_port(const struct mbox *m, uint16_t port, unsigned from);
 int	mbox_add(struct mbox *m, uint16_t port, uint32_t server, uint32_t client);
 /* Removes slot i and moves every later link down by one, keeping their order. */
 void	mbox_remove(struct mbox *m, unsigned i);
+/* Destroys the link in slot i but leaves the slot in place (port 0, which no
+   link has), so that the other slots keep theirs while a caller goes through
+   the array; no lookup finds it.  mbox_compact then removes every such slot
+   at once, as that many mbox_remove calls would have, in O(n). */
+void	mbox_drop(struct mbox *m, unsigned i);
+void	mbox_compact(struct mbox *m);
 
 #endif

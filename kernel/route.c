@@ -229,8 +229,8 @@ route_free(struct route *r)
 }
 
 /*
- * Destroys link i: its messages in flight are answered ERR code (why), both
- * ends are told, and the array is compacted.
+ * Destroys link i: its messages in flight are answered ERR code (why) and
+ * both ends are told.  The slot is only dropped: the caller compacts.
  */
 static void
 destroy_link(struct route *r, unsigned i, enum mipc_err code, const char *why)
@@ -254,7 +254,7 @@ destroy_link(struct route *r, unsigned i, enum mipc_err code, const char *why)
 	if (cli != NULL && cli != srv)
 		emitf(r, FX_NOTICE, cli, 0, "* link %u<-%lu destroyed: %s", lk.port,
 		    (unsigned long)lk.client, why);
-	mbox_remove(&r->mb, i);
+	mbox_drop(&r->mb, i);
 }
 
 void
@@ -287,12 +287,10 @@ route_proc_gone(struct route *r, struct rproc *rp, const char *why)
 	rp->dhead = rp->dtail = NULL;
 
 	/* Its links, as server or client, in order. */
-	for (unsigned i = 0; pid != 0 && i < r->mb.n;) {
+	for (unsigned i = 0; pid != 0 && i < r->mb.n; i++) {
 		struct link lk = r->mb.slot[i];
-		if (lk.server != pid && lk.client != pid) {
-			i++;
+		if (lk.port == 0 || (lk.server != pid && lk.client != pid))
 			continue;
-		}
 		struct rproc *srv = route_proc_find(r, lk.server);
 		if (lk.server != pid && srv != NULL) {
 			/* It was the client: what it sent is answered to nobody. */
@@ -311,8 +309,9 @@ route_proc_gone(struct route *r, struct rproc *rp, const char *why)
 		if (o != NULL)
 			emitf(r, FX_NOTICE, o, 0, "* link %u<-%lu destroyed: %s", lk.port,
 			    (unsigned long)lk.client, reason);
-		mbox_remove(&r->mb, i);
+		mbox_drop(&r->mb, i);
 	}
+	mbox_compact(&r->mb);
 
 	for (unsigned i = 0; i < r->nprocs; i++)
 		if (r->procs[i] == rp) {
@@ -462,11 +461,11 @@ remove_port(struct route *r, struct rproc *rp, uint16_t port, struct route_resul
 	if (first >= 0 && r->mb.slot[first].server == rp->pid) {
 		unsigned n = 0;
 		uint32_t client = r->mb.slot[first].client;
-		int i;
-		while ((i = mbox_find_port(&r->mb, port, 0)) >= 0) {
+		for (int i = first; i >= 0; i = mbox_find_port(&r->mb, port, (unsigned)i)) {
 			destroy_link(r, (unsigned)i, E_ECONNRESET, why);
 			n++;
 		}
+		mbox_compact(&r->mb);
 		if (n == 1)
 			answer(res, E_OK, "link %u<-%lu destroyed", port,
 			    (unsigned long)client);
@@ -477,6 +476,7 @@ remove_port(struct route *r, struct rproc *rp, uint16_t port, struct route_resul
 	int l = mbox_find(&r->mb, port, rp->pid);
 	if (l >= 0) {
 		destroy_link(r, (unsigned)l, E_ECONNRESET, why);
+		mbox_compact(&r->mb);
 		answer(res, E_OK, "link %u<-%lu destroyed", port, (unsigned long)rp->pid);
 		return;
 	}

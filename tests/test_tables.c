@@ -100,6 +100,34 @@ TEST(mbox_compacts_in_order)
 	mbox_free(&m);
 }
 
+/* Links dropped while going through the array keep the others in their
+   slots, and are found by no lookup; one compaction then leaves what
+   removing them one by one would have. */
+TEST(mbox_drops_then_compacts_once)
+{
+	struct mbox m;
+	ASSERT_EQ(mbox_init(&m, 8), 0);
+	for (uint16_t p = 1; p <= 7; p++)
+		ASSERT_EQ(mbox_add(&m, p, 100, p % 2 ? 300 : 200), p - 1);
+	for (unsigned i = 0; i < m.n; i++)
+		if (m.slot[i].client == 300)
+			mbox_drop(&m, i);
+	ASSERT_EQ(m.n, 7);
+	ASSERT_EQ(mbox_find(&m, 1, 300), -1);
+	ASSERT_EQ(mbox_find(&m, 7, 300), -1);
+	ASSERT_EQ(mbox_find(&m, 4, 200), 3);
+	ASSERT_EQ(mbox_find_port(&m, 3, 0), -1);
+	mbox_compact(&m);
+	links_are(&m, (uint16_t[]){ 2, 4, 6 }, 3);
+	ASSERT_EQ(mbox_find(&m, 6, 200), 2);
+	ASSERT_EQ(mbox_find(&m, 5, 300), -1);
+	ASSERT_EQ(m.slot[3].port, 0);			/* nothing left behind */
+	ASSERT_EQ(mbox_add(&m, 9, 100, 209), 3);
+	mbox_compact(&m);				/* nothing dropped: no change */
+	links_are(&m, (uint16_t[]){ 2, 4, 6, 9 }, 4);
+	mbox_free(&m);
+}
+
 TEST(mbox_full)
 {
 	struct mbox m;
@@ -188,6 +216,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(table_reuse_before_extending),
 	TEST_CASE(table_full_after_holes_refilled),
 	TEST_CASE(mbox_compacts_in_order),
+	TEST_CASE(mbox_drops_then_compacts_once),
 	TEST_CASE(mbox_full),
 	TEST_CASE(mbox_find_by_link_and_port),
 	TEST_CASE(mbox_index_agrees_with_the_array),
