@@ -339,10 +339,13 @@ spawn_stop_all(struct kernel *k)
 		if (p->state == CHILD_DEAD)
 			continue;
 		int64_t end = plat_now_ms() + 1000;
+		/* Continued before it can see its end of file: a SIGCONT
+		   discards a pending stop, and one that came while the child
+		   exits could cancel a stop its exit is waiting for. */
+		(void)kill(p->ospid, SIGCONT);
 		flush_until(p, end);
 		if (p->fd != -1)
 			(void)shutdown(p->fd, SHUT_WR);
-		(void)kill(p->ospid, SIGCONT);
 		if (reap_child(k, p, end) == -1) {
 			logw_printf(&k->log, "%s did not exit within a second of its "
 			    "end of file: killed", p->name);
