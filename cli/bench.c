@@ -133,23 +133,57 @@ last_result(char *buf)
 	return r;
 }
 
+/* The processes of the case running now: a stopped bench ends them, with
+   SIGKILL for a floor's (they hold nothing) or SIGTERM for a kernel. */
+static volatile pid_t case_pids[3];
+static volatile sig_atomic_t ncase_pids, case_stop_sig;
+
+/* Forks a process of the case; no stop signal comes between the fork and
+   its pid being noted. */
 static pid_t
 fork_or_die(void)
 {
+	sigset_t stop, old;
 	pid_t pid;
 
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old);
 	fflush(NULL);
 	if ((pid = fork()) == -1)
 		mipc_die(1, "fork: %s", strerror(errno));
+	if (pid > 0 && ncase_pids < 3)
+		case_pids[ncase_pids++] = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
 
+/* Waits until process i of the case has ended (or, with WUNTRACED, has
+   stopped).  It is struck off once reaped: its pid may be another
+   process's soon.  Async-signal-safe. */
 static void
-wait_all(pid_t *pids, int n)
+wait_case_pid(int i, int flags)
 {
-	for (int i = 0; i < n; i++)
-		while (waitpid(pids[i], NULL, 0) == -1 && errno == EINTR)
-			;
+	pid_t r;
+	int st;
+
+	if (case_pids[i] <= 0)
+		return;
+	while ((r = waitpid(case_pids[i], &st, flags)) == -1 && errno == EINTR)
+		;
+	if (r == -1 || !WIFSTOPPED(st))
+		case_pids[i] = -1;
+}
+
+/* Waits for the processes of the case, which is then over. */
+static void
+wait_case(void)
+{
+	for (int i = 0; i < ncase_pids; i++)
+		wait_case_pid(i, 0);
+	ncase_pids = 0;
 }
 
 /*
@@ -206,15 +240,14 @@ static void
 run_floor(const char *backend, int relay, struct load_config lc, struct figures *f)
 {
 	int ab[2], bc[2], res[2];
-	pid_t pids[3];
-	int np = 0;
 
 	memset(f, 0, sizeof *f);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, ab) == -1 || pipe(res) == -1 ||
 	    (relay && socketpair(AF_UNIX, SOCK_STREAM, 0, bc) == -1))
 		mipc_die(1, "socketpair: %s", strerror(errno));
 	int64_t cpu0 = cpu_us(RUSAGE_CHILDREN);
-	if ((pids[np++] = fork_or_die()) == 0) {
+	case_stop_sig = SIGKILL;
+	if (fork_or_die() == 0) {
 		close(ab[1]);
 		close(res[0]);
 		if (relay) {
@@ -224,13 +257,13 @@ run_floor(const char *backend, int relay, struct load_config lc, struct figures 
 		lc.result_fd = res[1];
 		load_main(ab[0], &lc);
 	}
-	if (relay && (pids[np++] = fork_or_die()) == 0) {
+	if (relay && fork_or_die() == 0) {
 		close(ab[0]);
 		close(bc[0]);
 		close(res[0]);
 		relay_main(backend, ab[1], bc[1], res[1]);
 	}
-	if ((pids[np++] = fork_or_die()) == 0) {
+	if (fork_or_die() == 0) {
 		close(ab[0]);
 		close(res[0]);
 		close(res[1]);
@@ -256,7 +289,7 @@ run_floor(const char *backend, int relay, struct load_config lc, struct figures 
 	if (relay)
 		add_mid(f, out);
 	close(res[0]);
-	wait_all(pids, np);
+	wait_case();
 	f->cpu_us = per_trip(cpu_us(RUSAGE_CHILDREN) - cpu0, f);
 }
 
@@ -343,6 +376,10 @@ kernel_case(const struct options *o, const char *logdir, unsigned slots,
 		    lc.port);
 	}
 	kernel_loop(&k);
+	if (k.stopping == 2) {
+		kernel_free(&k);	/* the bench is stopping: no figures */
+		_exit(1);
+	}
 	long rss = plat_peak_rss_kib();
 	memset(&f, 0, sizeof f);
 	for (unsigned c = 0; c < clients; c++) {
@@ -374,8 +411,8 @@ run_kernel(const struct options *o, const char *logdir, unsigned slots,
 	if (pipe(res) == -1)
 		mipc_die(1, "pipe: %s", strerror(errno));
 	int64_t cpu0 = cpu_us(RUSAGE_CHILDREN);
-	pid_t pid = fork_or_die();
-	if (pid == 0) {
+	case_stop_sig = SIGTERM;
+	if (fork_or_die() == 0) {
 		close(res[0]);
 		kernel_case(o, logdir, slots, clients, fill, lc, res[1]);
 	}
@@ -384,7 +421,7 @@ run_kernel(const struct options *o, const char *logdir, unsigned slots,
 		len += (size_t)n;
 	buf[len] = '\0';
 	close(res[0]);
-	wait_all(&pid, 1);
+	wait_case();
 	if (add_result(f, strstr(buf, "result n="), 1) == -1) {
 		mipc_warn("bench: the kernel run gave no result (logs in %s)", logdir);
 		failures++;
@@ -462,8 +499,10 @@ append(char *p, const char *end, const char *s)
 }
 
 /*
- * ^C or a kill: the bench goes, and the logs of its own directory with it
- * (what a case writes: kernel.log, server.log, load0.log to load4.log).
+ * ^C or a kill: the bench goes, and the case it was running (a kernel stops
+ * its children on SIGTERM) and the logs of its own directory with it (what
+ * a case writes: kernel.log, server.log, load0.log to load4.log).  In a
+ * process of a case, before it has its own way to stop, it only goes.
  */
 static void
 on_stop(int sig)
@@ -471,7 +510,23 @@ on_stop(int sig)
 	static const char *const logs[] = { "kernel.log", "server.log", "load0.log",
 	    "load1.log", "load2.log", "load3.log", "load4.log" };
 
-	if (getpid() == bench_pid && own_logdir[0] != '\0') {
+	if (getpid() != bench_pid)
+		_exit(128 + sig);
+	/* A floor's are all stopped first: one left running while another
+	   dies would complain of its end. */
+	if (case_stop_sig == SIGKILL) {
+		for (int i = 0; i < ncase_pids; i++)
+			if (case_pids[i] > 0)
+				(void)kill(case_pids[i], SIGSTOP);
+		for (int i = 0; i < ncase_pids; i++)
+			wait_case_pid(i, WUNTRACED);
+	}
+	for (int i = 0; i < ncase_pids; i++)
+		if (case_pids[i] > 0)
+			(void)kill(case_pids[i], case_stop_sig);
+	for (int i = 0; i < ncase_pids; i++)
+		wait_case_pid(i, 0);
+	if (own_logdir[0] != '\0') {
 		char path[sizeof own_logdir + 16];
 		for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
 			char *p = append(path, path + sizeof path - 1, own_logdir);
@@ -580,11 +635,11 @@ cmd_bench(struct options *o)
 		if (mkdtemp(logdir) == NULL)
 			mipc_die(1, "%s: %s", logdir, strerror(errno));
 		memcpy(own_logdir, logdir, sizeof own_logdir);
-		bench_pid = getpid();
-		signal(SIGINT, on_stop);
-		signal(SIGTERM, on_stop);
-		signal(SIGHUP, on_stop);
 	}
+	bench_pid = getpid();
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	signal(SIGHUP, on_stop);
 	signal(SIGPIPE, SIG_IGN);
 	if (!o->json) {
 		printf("mipc bench: backend %s, %ld CPUs%s, %u round trips per figure "

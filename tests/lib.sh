@@ -33,3 +33,24 @@ alive() {
 	case $st in Z*|"") return 1 ;; esac
 	return 0
 }
+
+# Every process below $1, now.
+descendants() {	# descendants PID
+	ps -A -o pid= -o ppid= | awk -v top="$1" '
+	    { parent[$1] = $2 }
+	    END {
+		for (p in parent)
+			for (q = parent[p]; q != ""; q = parent[q])
+				if (q == top) { print p; break }
+	    }'
+}
+
+# Waits, 5 s at most, until the shell command $1 succeeds; fails naming $2.
+wait_until() {	# wait_until COMMAND WHAT
+	i=0
+	until eval "$1"; do
+		i=$((i + 1))
+		[ $i -le 500 ] || fail "no $2 within 5 s"
+		sleep 0.01
+	done
+}

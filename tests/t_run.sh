@@ -80,6 +80,30 @@ TMPDIR=$T/bt "$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 >/dev/null
     fail "bench --log-dir exited $?"
 has "$T/bl/kernel.log" "kernel stopped"
 
+# A bench stopped by a kill takes the case it was running with it, a floor's
+# processes or a kernel and its children, and its logs: nothing is left.
+stopped_bench() {	# stopped_bench WHEN COUNT: kill it once WHEN holds
+	mkdir "$T/bs"
+	TMPDIR=$T/bs "$MIPC" bench --backend "$BACKEND" --count "$2" --rounds 1 \
+	    >/dev/null 2>"$T/err" &
+	bpid=$!
+	wait_until "$1" "case running"
+	procs=$(descendants $bpid)
+	kill $bpid
+	st=0; wait $bpid || st=$?
+	[ $st -eq 143 ] || fail "a bench killed exited $st"
+	for pid in $procs; do
+		alive "$pid" && fail "process $pid of the case outlived the bench"
+	done
+	[ -z "$(ls "$T/bs")" ] || { ls -R "$T/bs"; fail "bench left its log directory"; }
+	[ ! -s "$T/err" ] || { cat "$T/err"; fail "a bench killed complained"; }
+	rm -rf "$T/bs"
+}
+# The first floor, with more round trips than it would finish in an hour.
+stopped_bench '[ -n "$(descendants $bpid)" ]' 100000000
+# A kernel case: its kernel.log is there.
+stopped_bench 'ls "$T"/bs/*/kernel.log >/dev/null 2>&1' 5000
+
 # Two files run one after the other, each in a fresh kernel.
 "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l5" scenarios/walkthrough.mipc scenarios/defrag-table.mipc >"$T/out" || fail "two files exited $?"
 has "$T/out" "== scenarios/walkthrough.mipc:"
