@@ -42,6 +42,9 @@ check(const struct route *r, struct rproc *procs)
 	for (unsigned i = 0; i < r->mb.n; i++) {
 		const struct link *l = &r->mb.slot[i];
 		sum += l->qlen;
+		/* no dropped link left behind, and the index finds each */
+		if (l->port == 0 || mbox_find(&r->mb, l->port, l->client) != (int)i)
+			abort();
 		if (route_proc_find(r, l->server) == NULL ||
 		    route_proc_find(r, l->client) == NULL)
 			abort();
