@@ -45,12 +45,13 @@ descendants() {	# descendants PID
 	    }'
 }
 
-# Waits, 5 s at most, until the shell command $1 succeeds; fails naming $2.
-wait_until() {	# wait_until COMMAND WHAT
+# Waits until the shell command $1 succeeds, $3 seconds at most (5 by
+# default); fails naming $2.
+wait_until() {	# wait_until COMMAND WHAT [SECONDS]
 	i=0
 	until eval "$1"; do
 		i=$((i + 1))
-		[ $i -le 500 ] || fail "no $2 within 5 s"
+		[ $i -le $((${3:-5} * 100)) ] || fail "no $2 within ${3:-5} s"
 		sleep 0.01
 	done
 }
