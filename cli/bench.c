@@ -547,6 +547,29 @@ on_stop(int sig)
 	_exit(128 + sig);
 }
 
+/* Finds out now, not in every kernel case, whether the cases can write
+   their logs to dir.  Returns 0, or -1 having said why. */
+static int
+usable_log_dir(const char *dir, int keep)
+{
+	char path[4096 + 16];
+	int fd;
+
+	if (kernel_prepare_logs(dir, keep) == -1) {
+		fprintf(stderr, "mipc: log directory %s: %s (choose another with "
+		    "--log-dir)\n", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/kernel.log", dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1) {
+		fprintf(stderr, "mipc: %s: %s (choose another with --log-dir)\n",
+		    path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Empties the private log directory dir and removes it. */
 static void
 remove_logs(const char *dir)
@@ -637,6 +660,8 @@ cmd_bench(struct options *o)
 	   directory of this run's own, removed at the end if all went well. */
 	if (o->log_dir_given) {
 		snprintf(logdir, sizeof logdir, "%s", o->k.log_dir);
+		if (usable_log_dir(logdir, o->k.keep_logs) == -1)
+			return 2;
 	} else {
 		snprintf(logdir, sizeof logdir, "%s/mipc-bench.XXXXXX",
 		    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");

@@ -107,10 +107,8 @@ make_dirs(const char *dir)
 	return 0;
 }
 
-/* Makes dir if need be, and (unless keep) removes the *.log files of the
-   last run. */
-static int
-prepare_log_dir(const char *dir, int keep)
+int
+kernel_prepare_logs(const char *dir, int keep)
 {
 	DIR *d;
 	struct dirent *de;
@@ -170,7 +168,7 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 	if (cfg->socket_path != NULL &&
 	    (k->listen_fd = listen_open(cfg->socket_path)) == -1)
 		return -1;
-	if (prepare_log_dir(cfg->log_dir, cfg->keep_logs) == -1) {
+	if (kernel_prepare_logs(cfg->log_dir, cfg->keep_logs) == -1) {
 		mipc_warn("log directory %s: %s (choose another with --log-dir)",
 		    cfg->log_dir, strerror(errno));
 		return -1;

@@ -121,6 +121,9 @@ struct kernel {
 };
 
 /* kernel.c */
+/* Makes the log directory if need be and (unless keep) removes the *.log
+   files of the last run, as kernel_init does.  Returns 0, or -1 with errno. */
+int	kernel_prepare_logs(const char *dir, int keep);
 int	kernel_init(struct kernel *k, const struct kconfig *cfg);
 /* Serves until k->stopping is set.  Returns k->status. */
 int	kernel_loop(struct kernel *k);

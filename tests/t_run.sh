@@ -79,6 +79,14 @@ TMPDIR=$T/bt "$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 >/dev/null
 "$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 --log-dir "$T/bl" >/dev/null ||
     fail "bench --log-dir exited $?"
 has "$T/bl/kernel.log" "kernel stopped"
+# A --log-dir the cases could not write to is said at once, before any
+# measuring, as mipc run says it.
+: >"$T/afile"
+st=0; "$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 --log-dir "$T/afile/logs" \
+    >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "bench with an unusable --log-dir exited $st"
+has "$T/err" "log directory $T/afile/logs: Not a directory (choose another with --log-dir)"
+[ ! -s "$T/out" ] || { cat "$T/out"; fail "bench measured with an unusable --log-dir"; }
 
 # A bench stopped by a kill takes the case it was running with it, a floor's
 # processes or a kernel and its children, and its logs: nothing is left.
