@@ -408,9 +408,6 @@ run_kernel(const struct options *o, const char *logdir, unsigned slots,
     unsigned clients, int fill, struct load_config lc, struct figures *f)
 {
 	int res[2];
-	char buf[512];
-	ssize_t n;
-	size_t len = 0;
 
 	memset(f, 0, sizeof *f);
 	if (pipe(res) == -1)
@@ -422,9 +419,7 @@ run_kernel(const struct options *o, const char *logdir, unsigned slots,
 		kernel_case(o, logdir, slots, clients, fill, lc, res[1]);
 	}
 	close(res[1]);
-	while (len < sizeof buf - 1 && (n = read(res[0], buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
+	char *buf = read_all(res[0]);
 	close(res[0]);
 	wait_case();
 	if (add_result(f, strstr(buf, "result n="), 1) == -1) {
@@ -651,6 +646,8 @@ cmd_bench(struct options *o)
 		fprintf(stderr, "mipc: bench takes no argument ('%s')\n", o->args[0]);
 		return 2;
 	}
+	int cpus = plat_cpus();	/* the CPUs it may use, before --pin */
+
 	if (o->pin && plat_pin_cpu(0) == -1) {
 		fprintf(stderr, "mipc: --pin: cannot pin to one CPU here (%s)\n",
 		    strerror(errno));
@@ -675,12 +672,12 @@ cmd_bench(struct options *o)
 	signal(SIGHUP, on_stop);
 	signal(SIGPIPE, SIG_IGN);
 	if (!o->json) {
-		printf("mipc bench: backend %s, %ld CPUs%s, %u round trips per figure "
+		printf("mipc bench: backend %s, %d CPU%s%s, %u round trips per figure "
 		    "after %u warm-up\n"
 		    "RTT in microseconds, one message in flight; rt/s with a window of "
 		    "64, the median\nof %u runs; CPU us/rt: user + system time of every "
 		    "process per round trip\nat window 64, and of the middle process "
-		    "alone\n", backend, sysconf(_SC_NPROCESSORS_ONLN),
+		    "alone\n", backend, cpus, cpus > 1 ? "s" : "",
 		    o->pin ? ", all pinned to CPU 0" : "", count,
 		    count / 10 < 10 ? 10 : count / 10, rounds);
 		fflush(stdout);

@@ -289,7 +289,7 @@ route_proc_gone(struct route *r, struct rproc *rp, const char *why)
 	/* Its links, as server or client, in order. */
 	for (unsigned i = 0; pid != 0 && i < r->mb.n; i++) {
 		struct link lk = r->mb.slot[i];
-		if (lk.port == 0 || (lk.server != pid && lk.client != pid))
+		if (lk.server != pid && lk.client != pid)
 			continue;
 		struct rproc *srv = route_proc_find(r, lk.server);
 		if (lk.server != pid && srv != NULL) {
