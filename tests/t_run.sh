@@ -87,6 +87,12 @@ st=0; "$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 --log-dir "$T/afi
 [ $st -eq 2 ] || fail "bench with an unusable --log-dir exited $st"
 has "$T/err" "log directory $T/afile/logs: Not a directory (choose another with --log-dir)"
 [ ! -s "$T/out" ] || { cat "$T/out"; fail "bench measured with an unusable --log-dir"; }
+mkdir -p "$T/ld/kernel.log"	# a directory where the kernel's log would go
+st=0; "$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 --log-dir "$T/ld" \
+    >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "bench with kernel.log a directory exited $st"
+has "$T/err" "$T/ld/kernel.log: Is a directory (choose another with --log-dir)"
+[ ! -s "$T/out" ] || { cat "$T/out"; fail "bench measured with kernel.log a directory"; }
 
 # A bench stopped by a kill takes the case it was running with it, a floor's
 # processes or a kernel and its children, and its logs: nothing is left.
