@@ -31,7 +31,8 @@ static const char usage_text[] =
 "  --socket PATH      the kernel's socket (default $XDG_RUNTIME_DIR/microipc/\n"
 "                     kernel.sock, else /tmp/microipc-UID/kernel.sock)\n"
 "  --log-dir DIR      where the logs go (default ./logs)\n"
-"  --slots N          process table and mailbox slots, 1 to 1024 (default 6)\n"
+"  --slots N          process table and mailbox slots, 1 to 1024 (default 6;\n"
+"                     the bench measures 6 and 1024)\n"
 "  --queue N          messages in flight per link, 1 to 65536 (default 128)\n"
 "  --timeout MS       how long a server has to answer (default 5000)\n"
 "  --backend NAME     the event loop: kqueue, epoll or poll (see --backends)\n"
@@ -131,8 +132,10 @@ parse_options(int argc, char **argv, struct options *o)
 		else if (strcmp(a, "--log-dir") == 0) {
 			o->k.log_dir = v;
 			o->log_dir_given = 1;
-		} else if (strcmp(a, "--slots") == 0)
+		} else if (strcmp(a, "--slots") == 0) {
 			o->k.slots = number_option(a, v, 1, MIPC_SLOTS_MAX);
+			o->slots_given = 1;
+		}
 		else if (strcmp(a, "--queue") == 0)
 			o->k.queue = number_option(a, v, 1, MIPC_QUEUE_MAX);
 		else if (strcmp(a, "--timeout") == 0)
@@ -159,6 +162,10 @@ parse_options(int argc, char **argv, struct options *o)
 			o->pin = 1;
 		else
 			usage_error("unknown option '%s'", a);
+		if (o->bench_opt == NULL && (strcmp(a, "--count") == 0 ||
+		    strcmp(a, "--rounds") == 0 || strcmp(a, "--json") == 0 ||
+		    strcmp(a, "--pin") == 0))
+			o->bench_opt = a;
 	}
 	if (o->k.log_dir[0] == '\0')
 		usage_error("--log-dir needs a directory%s", "");
@@ -300,6 +307,23 @@ dispatch(struct options *o)
 		fputs(usage_text, asked ? stdout : stderr);
 		return asked ? 0 : 2;
 	}
+	static const char *const commands[] = { "run", "kernel", "attach", "logs",
+	    "bench", NULL };
+	int known = 0;
+	for (int i = 0; commands[i] != NULL; i++)
+		known |= strcmp(o->command, commands[i]) == 0;
+	if (!known)
+		usage_error("unknown command '%s'", o->command);
+	/* An option another command takes is refused, not silently ignored. */
+	if (o->bench_opt != NULL && strcmp(o->command, "bench") != 0)
+		usage_error("%s applies to mipc bench only", o->bench_opt);
+	if (o->scenario != NULL && strcmp(o->command, "kernel") != 0)
+		usage_error("--scenario applies to mipc kernel only%s", "");
+	if (o->follow && strcmp(o->command, "logs") != 0)
+		usage_error("-f applies to mipc logs only%s", "");
+	if (o->slots_given && strcmp(o->command, "bench") == 0)
+		usage_error("--slots does not apply to mipc bench: it measures 6 "
+		    "and 1024 slots%s", "");
 	if (strcmp(o->command, "run") == 0)
 		return cmd_run(o);
 	if (strcmp(o->command, "kernel") == 0)
@@ -308,10 +332,7 @@ dispatch(struct options *o)
 		return cmd_attach(o);
 	if (strcmp(o->command, "logs") == 0)
 		return cmd_logs(o);
-	if (strcmp(o->command, "bench") == 0)
-		return cmd_bench(o);
-	usage_error("unknown command '%s'", o->command);
-	return 2;
+	return cmd_bench(o);
 }
 
 int

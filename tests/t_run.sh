@@ -69,6 +69,22 @@ for r in 0 26; do
 	[ $st -eq 2 ] || fail "bench --rounds $r exited $st"
 	has "$T/err" "--rounds takes a number from 1 to 25"
 done
+# An option of another command is refused, not ignored, before anything runs.
+refused() {	# EXPECTED-MESSAGE ARGS...
+	want=$1; shift
+	st=0; "$MIPC" "$@" >"$T/out" 2>"$T/err" || st=$?
+	[ $st -eq 2 ] || fail "mipc $* exited $st"
+	has "$T/err" "$want"
+	[ ! -s "$T/out" ] || fail "mipc $* printed something"
+}
+refused "--count applies to mipc bench only" run --count 5 --log-dir "$T/l6" \
+    scenarios/walkthrough.mipc
+[ ! -e "$T/l6" ] || fail "a run with a bench option touched the log directory"
+refused "--json applies to mipc bench only" kernel --json --socket "$T/s.sock"
+[ ! -e "$T/s.sock" ] || fail "a kernel with a bench option listened"
+refused "--scenario applies to mipc kernel only" run --scenario x.mipc x.mipc
+refused "-f applies to mipc logs only" attach -f
+refused "--slots does not apply to mipc bench" bench --slots 10 --count 10
 
 # The bench's logs: gone at the end from a directory of its own, kept where
 # --log-dir says.
