@@ -35,8 +35,6 @@
 #include "request.h"
 
 #define READ_BUDGET	(64 * 1024)	/* bytes read from one peer per turn */
-#define WRITE_EARLY	2048		/* bytes queued for a peer that go out at once,
-					   with more than one CPU */
 
 static int signal_fd = -1;		/* write end of the self-pipe */
 
@@ -149,10 +147,6 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 	k->log.fd = -1;
 	outq_init(&k->trace_q);
 	k->now = plat_now_ms();
-	/* A peer can only start on its lines while the kernel routes the rest
-	   if there is another CPU to run it: on one, the early writes only
-	   cost (mipc bench --pin: 22% of the rt/s with 254-byte lines). */
-	k->write_early = plat_cpus() > 1 ? WRITE_EARLY : 0;
 	if ((k->ev = ev_create(cfg->backend)) == NULL) {
 		if (errno == ENOENT)
 			mipc_warn("backend %s is not built in (try --backends)",
@@ -371,12 +365,6 @@ peer_send(struct kernel *k, struct peer *p, const char *s, size_t n)
 		}
 		return;
 	}
-	/* A batch goes out in pieces as it is routed, so that the peer starts
-	   on its first lines while the kernel routes the rest.  The end of the
-	   turn writes what is left, and deals with a write that failed. */
-	if (k->write_early > 0 && outq_size(&p->out) >= k->write_early &&
-	    !p->writing && outq_flush(&p->out, p->fd) == 1)
-		peer_watch(k, p, p->reading, 1);
 }
 
 /*

@@ -113,7 +113,6 @@ struct kernel {
 	struct console	*consoles;	/* every console session */
 	int		 stopping;	/* leave the loop: 1 run over, 2 signal, 3 shutdown */
 	int		 status;	/* exit status to report */
-	size_t		 write_early;	/* output written before the turn ends, or 0 */
 	int64_t		 now;		/* ms, refreshed each turn */
 	/* called once a child has been reaped (mipc bench stops the loop) */
 	void		(*child_exit)(struct kernel *k, struct peer *p);
