@@ -22,6 +22,8 @@
 #include "child.h"
 #include "log.h"
 
+#define ANSWER_BURST	(64 * 1024)	/* answers held while a burst is read */
+
 struct child {
 	const struct child_config *cfg;
 	int		 fd;
@@ -119,6 +121,15 @@ handle(struct child *c, const char *s, size_t n)
 	}
 }
 
+/* Is there something to read on fd now? */
+static int
+more_input(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 1;
+}
+
 /* Writes everything queued, waiting for room if the socket is full. */
 static void
 drain(struct child *c)
@@ -197,6 +208,12 @@ child_main(int fd, const struct child_config *cfg)
 			else
 				handle(&c, line, len);
 		}
+		/* A read that filled the buffer may have left more behind: if
+		   it is there now, answer the whole burst in one write (unless
+		   that is already a lot).  The socket blocks: ask first. */
+		if (!in.drained && outq_size(&c.out) < ANSWER_BURST &&
+		    more_input(fd))
+			continue;
 		drain(&c);
 		logw_flush(&c.log);
 	}

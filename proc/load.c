@@ -9,6 +9,7 @@
  * like with like.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,9 @@ load_echo(int fd)
 		}
 		while (linebuf_next(&in, &line, &len) == LB_LINE)
 			outq_line(&out, answer, sizeof answer - 1);
+		struct pollfd more = { fd, POLLIN, 0 };
+		if (!in.drained && poll(&more, 1, 0) == 1)
+			continue;	/* more is there: one write for all of it */
 		flush_all(&out, fd);
 	}
 }

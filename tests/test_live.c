@@ -463,6 +463,38 @@ TEST(pipelined_in_order)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/*
+ * A child reads a burst to its end before it answers: 64 deliveries of 256
+ * bytes fill its 16 KiB read exactly, with nothing behind them.  It must see
+ * that nothing more is there and answer, not wait for more with the
+ * answers held back (they would come as ETIMEDOUT).
+ */
+TEST(child_answers_a_full_buffer)
+{
+	start_kernel(NULL);
+	int c = connect_kernel(), cli = connect_kernel();
+	char text[219], buf[64 * 300];
+
+	ask(c, "spawn server pid=10", "OK spawned server");
+	ask(c, "server: c {.message=x,.pid=10,.port=80}", "OK");
+	ask(cli, "{.message=x,.pid=20,.port=80}", "OK linked");
+	/* `* received "TEXT" from pid 20 via port 80` and its newline: 256 */
+	memset(text, 'b', 218);
+	text[218] = '\0';
+	for (int round = 0; round < 5; round++) {
+		size_t n = 0;
+		for (int i = 0; i < 64; i++)
+			n += (size_t)snprintf(buf + n, sizeof buf - n,
+			    "{.message=%s,.pid=20,.port=80}\n", text);
+		send_all(cli, buf, n);
+		for (int i = 0; i < 64; i++)
+			ASSERT_STR_EQ(answer(cli), "OK response written to port: 80");
+	}
+	close(cli);
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* Answers that come before those ahead of them wait their turn: a stopped
    server holds the first line, a running one answers the next two. */
 TEST(overtaken_answers_keep_order)
@@ -1031,6 +1063,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(seed_session),
 	TEST_CASE(two_clients),
 	TEST_CASE(pipelined_in_order),
+	TEST_CASE(child_answers_a_full_buffer),
 	TEST_CASE(overtaken_answers_keep_order),
 	TEST_CASE(expect_received_past_the_bound),
 	TEST_CASE(garbage_answered),
