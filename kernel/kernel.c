@@ -373,13 +373,14 @@ peer_send(struct kernel *k, struct peer *p, const char *s, size_t n)
  * put together without a format.
  */
 static void
-trace_to_child(struct kernel *k, struct peer *p, const char *text)
+trace_to_child(struct kernel *k, struct peer *p, const char *text, size_t n)
 {
 	struct logw_part line[] = { LOGW_PART("  "), { p->name, strlen(p->name) },
-	    LOGW_PART(" <- "), { text, strlen(text) } };
+	    LOGW_PART(" <- "), { text, n } };
 
 	logw_parts(&k->log, line, 4);
-	trace_out(k, "  %s <- %s", p->name, text);
+	if (k->cfg.trace_fd >= 0 || k->cfg.trace != NULL)
+		trace_out(k, "  %s <- %s", p->name, text);
 }
 
 /* A process got an answer: write it and note it for the console. */
@@ -512,12 +513,12 @@ emit(void *ctx, const struct fx *fx)
 			break;
 		if (p->kind == PEER_CHILD) {
 			seen_add(&p->seen, fx->msg, fx->msglen);
-			trace_to_child(k, p, fx->text);
+			trace_to_child(k, p, fx->text, fx->textlen);
 		} else {
 			logw_printf(&k->log, "deliver to %s: %s",
 			    peer_label(p), fx->text);
 		}
-		peer_send(k, p, fx->text, strlen(fx->text));
+		peer_send(k, p, fx->text, fx->textlen);
 		/* A client is answered for once the line is written. */
 		if (p->kind == PEER_CLIENT && p->fd != -1)
 			mark_push(p, p->out.queued);
@@ -541,11 +542,11 @@ emit(void *ctx, const struct fx *fx)
 		if (p == NULL)
 			break;
 		if (p->kind == PEER_CHILD)
-			trace_to_child(k, p, fx->text);
+			trace_to_child(k, p, fx->text, fx->textlen);
 		else
 			logw_printf(&k->log, "notice to %s: %s",
 			    peer_label(p), fx->text);
-		peer_send(k, p, fx->text, strlen(fx->text));
+		peer_send(k, p, fx->text, fx->textlen);
 		break;
 	case FX_LOG:
 		logw_printf(&k->log, "%s", fx->text);

@@ -47,12 +47,13 @@ emitf(struct route *r, enum fx_kind kind, struct rproc *to, uint64_t id,
     const char *fmt, ...)
 {
 	char text[MIPC_ANSWER_MAX];
-	struct fx fx = { kind, to, id, text, NULL, 0 };
+	struct fx fx = { .kind = kind, .to = to, .id = id, .text = text };
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	fx.textlen = strlen(text);
 	r->emit(r->ctx, &fx);
 }
 
@@ -394,7 +395,8 @@ deliver(struct route *r, struct rproc *rp, unsigned l, const struct request *req
 	_Static_assert(12 + MIPC_TEXT_MAX + 11 + 10 + 10 + 5 < MIPC_ANSWER_MAX,
 	    "a delivery line fits its buffer");
 	char text[MIPC_ANSWER_MAX], *e = text;
-	struct fx fx = { FX_DELIVER, srv, m->id, text, req->text, req->len };
+	struct fx fx = { .kind = FX_DELIVER, .to = srv, .id = m->id, .text = text,
+	    .msg = req->text, .msglen = req->len };
 	e = put(e, "* received \"", 12);
 	e = put(e, req->text, req->len);
 	e = put(e, "\" from pid ", 11);
@@ -402,6 +404,7 @@ deliver(struct route *r, struct rproc *rp, unsigned l, const struct request *req
 	e = put(e, " via port ", 10);
 	e = put_u(e, req->port);
 	*e = '\0';
+	fx.textlen = (size_t)(e - text);
 	r->emit(r->ctx, &fx);
 	res->code = E_OK;
 	res->pending = m->id;
@@ -555,10 +558,11 @@ route_answered(struct route *r, struct rproc *rp, const char *text, size_t len)
 		emitf(r, FX_ANSWER, to, id, "OK");
 	else {
 		char ok[MIPC_ANSWER_MAX], *e = ok;
-		struct fx fx = { FX_ANSWER, to, id, ok, NULL, 0 };
+		struct fx fx = { .kind = FX_ANSWER, .to = to, .id = id, .text = ok };
 		e = put(e, "OK ", 3);
 		e = put(e, text, len > sizeof ok - 4 ? sizeof ok - 4 : len);
 		*e = '\0';
+		fx.textlen = (size_t)(e - ok);
 		r->emit(r->ctx, &fx);
 	}
 	return 0;

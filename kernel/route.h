@@ -51,6 +51,7 @@ struct fx {
 	struct rproc	*to;
 	uint64_t	 id;		/* FX_DELIVER, FX_ANSWER: the message */
 	const char	*text;		/* NUL-terminated, no newline; valid during the call */
+	size_t		 textlen;	/* strlen(text) */
 	const char	*msg;		/* FX_DELIVER: the TEXT delivered, msglen bytes */
 	size_t		 msglen;
 };

@@ -26,7 +26,7 @@ static void
 sink(void *ctx, const struct fx *fx)
 {
 	(void)ctx;
-	if (fx->text == NULL || fx->text[0] == '\0')
+	if (fx->text == NULL || fx->text[0] == '\0' || fx->textlen != strlen(fx->text))
 		abort();
 	if (fx->kind == FX_ANSWER && strncmp(fx->text, "OK", 2) != 0 &&
 	    strncmp(fx->text, "ERR ", 4) != 0)

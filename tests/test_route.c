@@ -25,6 +25,8 @@ record(void *ctx, const struct fx *f)
 	(void)ctx;
 	if (nfx == MAXFX)
 		TEST_FAIL_("too many effects");
+	if (f->textlen != strlen(f->text))
+		TEST_FAIL_("an effect's textlen is not its text's length");
 	fx[nfx].kind = f->kind;
 	fx[nfx].to = f->to ? f->to->pid : 0;
 	fx[nfx].id = f->id;
