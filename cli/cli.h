@@ -15,7 +15,6 @@ struct options {
 	int		 socket_given;	/* --socket was on the command line */
 	int		 log_dir_given;	/* and --log-dir */
 	int		 slots_given;	/* and --slots */
-	const char	*bench_opt;	/* the first option only bench takes, if any */
 	int		 follow;	/* logs -f */
 	int		 help, version, backends;
 	int		 json, pin;	/* bench --json, --pin */

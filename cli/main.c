@@ -162,10 +162,6 @@ parse_options(int argc, char **argv, struct options *o)
 			o->pin = 1;
 		else
 			usage_error("unknown option '%s'", a);
-		if (o->bench_opt == NULL && (strcmp(a, "--count") == 0 ||
-		    strcmp(a, "--rounds") == 0 || strcmp(a, "--json") == 0 ||
-		    strcmp(a, "--pin") == 0))
-			o->bench_opt = a;
 	}
 	if (o->k.log_dir[0] == '\0')
 		usage_error("--log-dir needs a directory%s", "");
@@ -307,32 +303,33 @@ dispatch(struct options *o)
 		fputs(usage_text, asked ? stdout : stderr);
 		return asked ? 0 : 2;
 	}
-	static const char *const commands[] = { "run", "kernel", "attach", "logs",
-	    "bench", NULL };
-	int known = 0;
-	for (int i = 0; commands[i] != NULL; i++)
-		known |= strcmp(o->command, commands[i]) == 0;
-	if (!known)
-		usage_error("unknown command '%s'", o->command);
-	/* An option another command takes is refused, not silently ignored. */
-	if (o->bench_opt != NULL && strcmp(o->command, "bench") != 0)
-		usage_error("%s applies to mipc bench only", o->bench_opt);
-	if (o->scenario != NULL && strcmp(o->command, "kernel") != 0)
-		usage_error("--scenario applies to mipc kernel only%s", "");
-	if (o->follow && strcmp(o->command, "logs") != 0)
-		usage_error("-f applies to mipc logs only%s", "");
-	if (o->slots_given && strcmp(o->command, "bench") == 0)
-		usage_error("--slots does not apply to mipc bench: it measures 6 "
-		    "and 1024 slots%s", "");
-	if (strcmp(o->command, "run") == 0)
-		return cmd_run(o);
-	if (strcmp(o->command, "kernel") == 0)
-		return cmd_kernel(o);
-	if (strcmp(o->command, "attach") == 0)
-		return cmd_attach(o);
-	if (strcmp(o->command, "logs") == 0)
-		return cmd_logs(o);
-	return cmd_bench(o);
+	static const struct {
+		const char *name;
+		int (*run)(struct options *);
+	} commands[] = { { "run", cmd_run }, { "kernel", cmd_kernel },
+	    { "attach", cmd_attach }, { "logs", cmd_logs }, { "bench", cmd_bench } };
+	const char *cmd = o->command;
+	/* The first option only the bench takes, if any (each sets its field). */
+	const char *bench_opt = o->count ? "--count" : o->rounds ? "--rounds" :
+	    o->json ? "--json" : o->pin ? "--pin" : NULL;
+
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(cmd, commands[i].name) != 0)
+			continue;
+		/* An option another command takes is refused, not ignored. */
+		if (bench_opt != NULL && strcmp(cmd, "bench") != 0)
+			usage_error("%s applies to mipc bench only", bench_opt);
+		if (o->scenario != NULL && strcmp(cmd, "kernel") != 0)
+			usage_error("--scenario applies to mipc kernel only%s", "");
+		if (o->follow && strcmp(cmd, "logs") != 0)
+			usage_error("-f applies to mipc logs only%s", "");
+		if (o->slots_given && strcmp(cmd, "bench") == 0)
+			usage_error("--slots does not apply to mipc bench: it measures "
+			    "6 and 1024 slots%s", "");
+		return commands[i].run(o);
+	}
+	usage_error("unknown command '%s'", cmd);
+	return 2;
 }
 
 int

@@ -8,6 +8,7 @@
  * byte queue, written out by what write() really takes.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,6 +72,14 @@ linebuf_read(struct linebuf *lb, int fd)
 		lb->len += (size_t)n;
 	lb->drained = n >= 0 && (size_t)n < room;
 	return n;
+}
+
+int
+linebuf_more(const struct linebuf *lb, int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return !lb->drained && poll(&p, 1, 0) == 1;
 }
 
 int

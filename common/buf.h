@@ -41,6 +41,12 @@ void	linebuf_free(struct linebuf *lb);
  */
 ssize_t	linebuf_read(struct linebuf *lb, int fd);
 
+/*
+ * Did the last read fill the buffer, with more on fd right now?  Then a
+ * burst is not over: read on before answering it.  Never blocks.
+ */
+int	linebuf_more(const struct linebuf *lb, int fd);
+
 /* Appends n bytes as if they had been read (tests, and in-memory sources). */
 int	linebuf_feed(struct linebuf *lb, const void *p, size_t n);
 

@@ -186,6 +186,13 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 }
 
 /* A line to the trace (the served kernel's fd, or mipc run's file), if any. */
+/* Is there a trace to write to (mipc run's stdout, a served kernel's fd)? */
+static int
+tracing(const struct kernel *k)
+{
+	return k->cfg.trace_fd >= 0 || k->cfg.trace != NULL;
+}
+
 static void
 trace_vout(struct kernel *k, const char *fmt, va_list ap)
 {
@@ -207,7 +214,7 @@ trace_vout(struct kernel *k, const char *fmt, va_list ap)
 			k->trace_dropped++;
 		return;
 	}
-	if (k->cfg.trace == NULL)
+	if (!tracing(k))
 		return;
 	if (!k->cfg.no_time) {
 		logw_stamp(&k->log, stamp, sizeof stamp);
@@ -379,7 +386,7 @@ trace_to_child(struct kernel *k, struct peer *p, const char *text, size_t n)
 	    LOGW_PART(" <- "), { text, n } };
 
 	logw_parts(&k->log, line, 4);
-	if (k->cfg.trace_fd >= 0 || k->cfg.trace != NULL)
+	if (tracing(k))
 		trace_out(k, "  %s <- %s", p->name, text);
 }
 

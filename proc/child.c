@@ -121,15 +121,6 @@ handle(struct child *c, const char *s, size_t n)
 	}
 }
 
-/* Is there something to read on fd now? */
-static int
-more_input(int fd)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-
-	return poll(&p, 1, 0) == 1;
-}
-
 /* Writes everything queued, waiting for room if the socket is full. */
 static void
 drain(struct child *c)
@@ -208,11 +199,9 @@ child_main(int fd, const struct child_config *cfg)
 			else
 				handle(&c, line, len);
 		}
-		/* A read that filled the buffer may have left more behind: if
-		   it is there now, answer the whole burst in one write (unless
-		   that is already a lot).  The socket blocks: ask first. */
-		if (!in.drained && outq_size(&c.out) < ANSWER_BURST &&
-		    more_input(fd))
+		/* The burst goes on: answer all of it in one write, unless
+		   that is already a lot. */
+		if (outq_size(&c.out) < ANSWER_BURST && linebuf_more(&in, fd))
 			continue;
 		drain(&c);
 		logw_flush(&c.log);

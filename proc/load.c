@@ -9,7 +9,6 @@
  * like with like.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,9 +150,8 @@ load_echo(int fd)
 		}
 		while (linebuf_next(&in, &line, &len) == LB_LINE)
 			outq_line(&out, answer, sizeof answer - 1);
-		struct pollfd more = { fd, POLLIN, 0 };
-		if (!in.drained && poll(&more, 1, 0) == 1)
-			continue;	/* more is there: one write for all of it */
+		if (linebuf_more(&in, fd))
+			continue;	/* one write for the whole burst */
 		flush_all(&out, fd);
 	}
 }

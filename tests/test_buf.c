@@ -136,6 +136,45 @@ TEST(read_eof_and_eagain)
 	linebuf_free(&lb);
 }
 
+/* A read that filled the buffer: more is there, or the burst is over. */
+TEST(more_after_a_full_read)
+{
+	int sv[2];
+	char burst[20000];
+
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	memset(burst, 'a', sizeof burst);
+	for (size_t i = 99; i < sizeof burst; i += 100)
+		burst[i] = '\n';
+	linebuf_init(&lb);
+	ASSERT_EQ(write(sv[1], "short\n", 6), 6);
+	ASSERT_EQ(linebuf_read(&lb, sv[0]), 6);
+	next_is("short");
+	ASSERT_EQ(linebuf_more(&lb, sv[0]), 0);	/* a short read ends it */
+	ASSERT_EQ(write(sv[1], burst, sizeof burst), (ssize_t)sizeof burst);
+	ssize_t cap = linebuf_read(&lb, sv[0]);	/* the whole buffer */
+	ASSERT(cap > 0 && (size_t)cap < sizeof burst);
+	ASSERT_EQ(linebuf_more(&lb, sv[0]), 1);	/* full, and more behind */
+	ssize_t n = cap;
+	while (n < (ssize_t)sizeof burst) {
+		while (linebuf_next(&lb, &line, &len) == LB_LINE)
+			;
+		n += linebuf_read(&lb, sv[0]);
+	}
+	while (linebuf_next(&lb, &line, &len) == LB_LINE)
+		;
+	/* A burst that fills the empty buffer exactly, with nothing behind
+	   it: the read is full, and linebuf_more says no without blocking. */
+	burst[cap - 1] = '\n';
+	ASSERT_EQ(write(sv[1], burst, (size_t)cap), cap);
+	ASSERT_EQ(linebuf_read(&lb, sv[0]), cap);
+	ASSERT_EQ(lb.drained, 0);
+	ASSERT_EQ(linebuf_more(&lb, sv[0]), 0);
+	close(sv[0]);
+	close(sv[1]);
+	linebuf_free(&lb);
+}
+
 TEST(outq_partial_writes)
 {
 	int sv[2];
@@ -194,6 +233,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(line_cap_and_resync),
 	TEST_CASE(hundred_kb_line_reported_once),
 	TEST_CASE(read_eof_and_eagain),
+	TEST_CASE(more_after_a_full_read),
 	TEST_CASE(outq_partial_writes),
 	TEST_CASE(outq_to_a_closed_peer),
 };
