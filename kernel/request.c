@@ -20,27 +20,42 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Does s[lo..at) end with lit? */
-static int
-ends_with(const char *s, size_t lo, size_t at, const char *lit)
-{
-	size_t n = strlen(lit);
+/* A numeric field: its key, what it is called, its largest value. */
+struct key {
+	const char	*s;
+	size_t		 n;
+	const char	*what;
+	unsigned long long max;
+};
 
-	return at - lo >= n && memcmp(s + at - n, lit, n) == 0;
+#define KEY(lit, what, max)	{ lit, sizeof lit - 1, what, max }
+static const struct key port_key = KEY(",.port=", "port", 65535);
+static const struct key pid_key = KEY(",.pid=", "pid", 4294967295ULL);
+
+/* Does s[lo..at) end with the key?  Keys are a few bytes: no call for them. */
+static int
+ends_with(const char *s, size_t lo, size_t at, const struct key *k)
+{
+	if (at - lo < k->n)
+		return 0;
+	for (size_t i = 0; i < k->n; i++)
+		if (s[at - k->n + i] != k->s[i])
+			return 0;
+	return 1;
 }
 
 /*
  * Reads one numeric field from the right: the digits ending just before
- * s[end], and the key ("`,.port=`") before them; `other` is the key of the
- * field before it, whose presence means this field is missing altogether.
- * Returns 0 with the value and where the key starts, or -1 with why filled.
+ * s[end], and its key before them; `before` is the key of the field before
+ * it, whose presence means this field is missing altogether.  Returns 0 with
+ * the value and where the key starts, or -1 with why filled.
  */
 static int
-field(const char *s, size_t lo, size_t end, const char *key, const char *other,
-    const char *what, unsigned long long max, unsigned long long *v,
-    size_t *keystart, char *why, size_t whysz)
+field(const char *s, size_t lo, size_t end, const struct key *k,
+    const struct key *before, unsigned long long *v, size_t *keystart,
+    char *why, size_t whysz)
 {
-	size_t b = end, klen = strlen(key);
+	size_t b = end;
 	unsigned long long n = 0;
 
 	while (b > lo && s[b - 1] >= '0' && s[b - 1] <= '9')
@@ -48,50 +63,52 @@ field(const char *s, size_t lo, size_t end, const char *key, const char *other,
 	if (b == end) {
 		if (end > lo && s[end - 1] == '=')
 			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
-			    what, max, end + 1);
+			    k->what, k->max, end + 1);
 		else
-			snprintf(why, whysz, "expected '%s' at column %zu", key, end + 1);
+			snprintf(why, whysz, "expected '%s' at column %zu", k->s,
+			    end + 1);
 		return -1;
 	}
 	if (s[b] == '0') {
 		if (end - b == 1)
 			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu, "
-			    "not 0", what, max, b + 1);
+			    "not 0", k->what, k->max, b + 1);
 		else
 			snprintf(why, whysz, "expected a %s without leading zeros at "
-			    "column %zu", what, b + 1);
+			    "column %zu", k->what, b + 1);
 		return -1;
 	}
 	if (end - b > 10) {
-		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu", what,
-		    max, b + 1);
+		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
+		    k->what, k->max, b + 1);
 		return -1;
 	}
 	for (size_t i = b; i < end; i++)
 		n = n * 10 + (unsigned long long)(s[i] - '0');
-	if (n > max) {
-		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu", what,
-		    max, b + 1);
+	if (n > k->max) {
+		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
+		    k->what, k->max, b + 1);
 		return -1;
 	}
-	if (!ends_with(s, lo, b, key)) {
+	if (!ends_with(s, lo, b, k)) {
 		if (b == lo || s[b - 1] != '=')		/* a sign, a blank, a letter */
 			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
-			    what, max, b);
-		else if (other != NULL && ends_with(s, lo, b, other))
-			snprintf(why, whysz, "expected '%s' at column %zu", key, end + 1);
+			    k->what, k->max, b);
+		else if (before != NULL && ends_with(s, lo, b, before))
+			snprintf(why, whysz, "expected '%s' at column %zu", k->s,
+			    end + 1);
 		else {
 			/* A misspelt key: point at the comma that starts it. */
 			size_t c = b;
 			while (c > lo && s[c - 1] != ',')
 				c--;
-			snprintf(why, whysz, "expected '%s' at column %zu", key,
+			snprintf(why, whysz, "expected '%s' at column %zu", k->s,
 			    c > lo ? c : lo + 1);
 		}
 		return -1;
 	}
 	*v = n;
-	*keystart = b - klen;
+	*keystart = b - k->n;
 	return 0;
 }
 
@@ -153,12 +170,10 @@ req_parse(const char *line, size_t len, struct request *req, char *why, size_t w
 			snprintf(why, whysz, "expected '}' at column %zu", e + 1);
 		return E_EINVAL;
 	}
-	if (field(line, text, e - 1, ",.port=", ",.pid=", "port", 65535, &v, &at,
-	    why, whysz) == -1)
+	if (field(line, text, e - 1, &port_key, &pid_key, &v, &at, why, whysz) == -1)
 		return E_EINVAL;
 	req->port = (uint16_t)v;
-	if (field(line, text, at, ",.pid=", NULL, "pid", 4294967295ULL, &v, &at,
-	    why, whysz) == -1)
+	if (field(line, text, at, &pid_key, NULL, &v, &at, why, whysz) == -1)
 		return E_EINVAL;
 	req->pid = (uint32_t)v;
 
