@@ -645,7 +645,7 @@ client_line(struct kernel *k, struct peer *p, const char *line, size_t len)
 		answer(k, p, "ERR EINVAL empty line: expected a request or a verb (try help)");
 		return 0;
 	}
-	if (p->slot_n > 0 || console_busy(p->con)) {
+	if (p->slot_n > 0) {
 		if (p->held == NULL && (p->held = malloc(MIPC_LINE_MAX + 1)) == NULL)
 			abort();
 		memcpy(p->held, line, len);
@@ -674,7 +674,10 @@ peer_lines(struct kernel *k, struct peer *p)
 		if (console_busy(p->con))
 			return;
 	}
+	/* A console line that is not done holds back every line after it,
+	   requests too: each line finishes before the next one runs. */
 	while (p->fd != -1 && p->quitting == 0 &&
+	    !(p->kind == PEER_CLIENT && console_busy(p->con)) &&
 	    (st = linebuf_next(&p->in, &line, &len)) != LB_NONE) {
 		if (st == LB_TOOLONG) {
 			if (p->kind == PEER_CHILD)

@@ -464,6 +464,35 @@ TEST(pipelined_in_order)
 }
 
 /*
+ * A console line that takes time (a round trip to a child, a timer) holds
+ * back every line after it, requests, comments and blank lines too: the
+ * request below needs the port the line before it registers.
+ */
+TEST(console_line_holds_back_what_follows)
+{
+	static const char burst[] = "spawn q1 pid=1000\n"
+	    "q1: c {.message=x,.pid=1000,.port=91}\n"
+	    "{.message=x,.pid=902,.port=91}\n"
+	    "# a comment\n"
+	    "\n"
+	    "sleep 50\n"
+	    "{.message=x,.pid=902,.port=999}\n";
+
+	start_kernel(NULL);
+	int c = connect_kernel();
+	send_all(c, burst, sizeof burst - 1);
+	ASSERT_PREFIX(answer(c), "OK spawned q1");
+	ASSERT_PREFIX(answer(c), "OK port 91 registered");
+	ASSERT_PREFIX(answer(c), "OK linked 91<-902");
+	ASSERT_STR_EQ(answer(c), "OK");
+	ASSERT_PREFIX(answer(c), "ERR EINVAL empty line");
+	ASSERT_STR_EQ(answer(c), "OK");
+	ASSERT_PREFIX(answer(c), "ERR ENOENT port 999");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/*
  * A child reads a burst to its end before it answers: 64 deliveries of 256
  * bytes fill its 16 KiB read exactly, with nothing behind them.  It must see
  * that nothing more is there and answer, not wait for more with the
@@ -1071,6 +1100,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(vanishing_clients),
 	TEST_CASE(vanished_clients_make_room),
 	TEST_CASE(client_never_reads),
+	TEST_CASE(console_line_holds_back_what_follows),
 	TEST_CASE(stopped_then_killed_server),
 	TEST_CASE(other_uid_refused),
 	TEST_CASE(stale_socket_replaced),
