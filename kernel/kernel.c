@@ -15,6 +15,7 @@
  * slot; only one that comes before those ahead of it is kept (copied), so a
  * client with thousands of lines in flight costs 16 bytes a line.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -694,6 +695,41 @@ peer_lines(struct kernel *k, struct peer *p)
 }
 
 /*
+ * A client's end of file.  A client that closed its socket is gone.  One
+ * that only closed its sending half (shutdown(), as `socat` does at the end
+ * of its input) still reads: its last line counts even without a newline,
+ * and it goes once every line it sent is answered (client_done).  A send of
+ * no bytes tells the two apart: it fails with EPIPE only on a closed socket.
+ */
+static void
+client_eof(struct kernel *k, struct peer *p)
+{
+	size_t partial = linebuf_pending(&p->in);
+
+	if (send(p->fd, "", 0, 0) == -1 && errno == EPIPE) {
+		if (partial > 0)
+			logw_printf(&k->log, "%s closed in the middle of a line: "
+			    "%zu bytes dropped", peer_label(p), partial);
+		peer_gone(k, p, "disconnected");
+		return;
+	}
+	peer_watch(k, p, 0, p->writing);
+	if (partial > 0 && linebuf_feed(&p->in, "\n", 1) == -1)
+		logw_printf(&k->log, "%s: its last line (%zu bytes) could not be "
+		    "kept: dropped", peer_label(p), partial);
+	peer_lines(k, p);
+}
+
+/* Has a client that sent its end of file had every answer it is owed? */
+static int
+client_done(struct peer *p)
+{
+	return p->eof && p->slot_n == 0 && p->held == NULL &&
+	    !console_busy(p->con) && linebuf_pending(&p->in) == 0 &&
+	    outq_size(&p->out) == 0;
+}
+
+/*
  * Reads from p (up to a budget) and handles every line.  A read that took
  * less than there was room for normally ends it: the next would say EAGAIN.
  * With to_end it reads on, to find an end of file behind the last bytes.
@@ -703,7 +739,7 @@ peer_read_(struct kernel *k, struct peer *p, int to_end)
 {
 	size_t budget = READ_BUDGET;
 
-	while (p->fd != -1 && p->quitting == 0 && p->held == NULL &&
+	while (p->fd != -1 && !p->eof && p->quitting == 0 && p->held == NULL &&
 	    !(p->kind == PEER_CLIENT && console_busy(p->con)) &&
 	    p->slot_n < MIPC_PENDING_MAX && budget > 0) {
 		ssize_t n = linebuf_read(&p->in, p->fd);
@@ -718,13 +754,14 @@ peer_read_(struct kernel *k, struct peer *p, int to_end)
 		}
 		if (n == -1 && errno == EAGAIN)
 			return;
-		/* End of file, or an error: the other end is gone. */
 		p->eof = 1;
-		if (p->kind == PEER_CLIENT) {
-			peer_gone(k, p, n == 0 ? "disconnected" : "lost its connection");
-		} else {
+		if (p->kind == PEER_CHILD) {
 			/* The reaper finishes a child off when it is reaped. */
 			peer_watch(k, p, 0, p->writing);
+		} else if (n == -1) {
+			peer_gone(k, p, "lost its connection");
+		} else {
+			client_eof(k, p);
 		}
 		return;
 	}
@@ -867,6 +904,8 @@ flush_all(struct kernel *k)
 			if (p->quitting == 1 && p->kind == PEER_CLIENT &&
 			    outq_size(&p->out) == 0)
 				peer_gone(k, p, "quit");
+			else if (p->kind == PEER_CLIENT && client_done(p))
+				peer_gone(k, p, "disconnected");
 		}
 	}
 }
@@ -881,8 +920,8 @@ resume_all(struct kernel *k)
 		if (p->kind == PEER_CLIENT) {
 			peer_lines(k, p);
 			int stalled = p->held != NULL || console_busy(p->con);
-			peer_watch(k, p, !stalled && p->slot_n < MIPC_PENDING_MAX,
-			    p->writing);
+			peer_watch(k, p, !stalled && !p->eof &&
+			    p->slot_n < MIPC_PENDING_MAX, p->writing);
 		} else if (!p->eof) {
 			peer_watch(k, p, p->slot_n < MIPC_PENDING_MAX, p->writing);
 		}

@@ -492,6 +492,62 @@ TEST(console_line_holds_back_what_follows)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* Whether the kernel closes fd (after any lines still unread) in time. */
+static int
+closed_by_kernel(int fd)
+{
+	char buf[4096];
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	for (;;) {
+		if (poll(&p, 1, DEADLINE_MS) != 1)
+			return 0;
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r == 0)
+			return 1;
+		if (r == -1 && errno != EINTR)
+			return 0;
+	}
+}
+
+/*
+ * A client that closes only its sending half at the end of its input, as
+ * `socat` does, still reads: its last line counts without a newline, every
+ * line is answered (a message in flight to a child too), and then the
+ * kernel closes it.  One that closes its socket in the middle of a line is
+ * gone at once, and the log says what was dropped.
+ */
+TEST(half_closed_client_answered)
+{
+	static const char all[] = "spawn srv pid=300\n"
+	    "srv: c {.message=x,.pid=300,.port=30}\n"
+	    "{.message=x,.pid=40,.port=30}\n"
+	    "{.message=hello,.pid=40,.port=30}\n"
+	    "ps";
+	char log[400];
+
+	start_kernel(NULL);
+	int c = connect_kernel();
+	send_all(c, all, sizeof all - 1);
+	ASSERT_EQ(shutdown(c, SHUT_WR), 0);
+	ASSERT_PREFIX(answer(c), "OK spawned srv");
+	ASSERT_PREFIX(answer(c), "OK port 30 registered");
+	ASSERT_PREFIX(answer(c), "OK linked 30<-40");
+	ASSERT_STR_EQ(answer(c), "OK response written to port: 30");
+	ASSERT_STR_EQ(answer(c), "OK");		/* the ps */
+	ASSERT(closed_by_kernel(c));
+	close(c);
+
+	c = connect_kernel();
+	send_all(c, "c {.message=cut", 15);
+	close(c);
+	snprintf(log, sizeof log, "%s/logs/kernel.log", dir);
+	ASSERT(file_has(log, "client fd ", DEADLINE_MS));
+	ASSERT(file_has(log, " closed in the middle of a line: 15 bytes dropped",
+	    DEADLINE_MS));
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /*
  * A child reads a burst to its end before it answers: 64 deliveries of 256
  * bytes fill its 16 KiB read exactly, with nothing behind them.  It must see
@@ -1101,6 +1157,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(vanished_clients_make_room),
 	TEST_CASE(client_never_reads),
 	TEST_CASE(console_line_holds_back_what_follows),
+	TEST_CASE(half_closed_client_answered),
 	TEST_CASE(stopped_then_killed_server),
 	TEST_CASE(other_uid_refused),
 	TEST_CASE(stale_socket_replaced),
