@@ -155,9 +155,14 @@ cmd_attach(struct options *o)
 	}
 	memset(&a, 0, sizeof a);
 	if ((a.sock = listen_connect(o->k.socket_path)) == -1) {
-		fprintf(stderr, "mipc: no kernel is running on %s (%s): start one "
-		    "with `mipc kernel`%s\n", o->k.socket_path, strerror(errno),
-		    o->socket_given ? " --socket PATH" : "");
+		if (errno != ENOENT && errno != ECONNREFUSED)
+			fprintf(stderr, "mipc: cannot connect to %s: %s\n",
+			    o->k.socket_path, strerror(errno));
+		else
+			fprintf(stderr, "mipc: no kernel is running on %s (%s): start "
+			    "one with `mipc kernel%s%s`\n", o->k.socket_path,
+			    strerror(errno), o->socket_given ? " --socket " : "",
+			    o->socket_given ? o->k.socket_path : "");
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
