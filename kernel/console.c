@@ -304,11 +304,19 @@ parse_spawn(const char *s, const char *end, struct cmd *c, char *why, size_t why
 {
 	const char *w;
 	size_t n;
+	int pid_given = 0, reply_given = 0;
 
 	if (take_name(&s, end, c, why, whysz) == -1)
 		return -1;
 	c->ccfg.reply = REPLY_DEFAULT;
 	while ((n = word(&s, end, &w)) > 0) {
+		int *given = n > 4 && memcmp(w, "pid=", 4) == 0 ? &pid_given :
+		    n > 6 && memcmp(w, "reply=", 6) == 0 ? &reply_given : NULL;
+		if (given != NULL && (*given)++) {
+			snprintf(why, whysz, "%s given twice: give it once",
+			    given == &pid_given ? "pid=" : "reply=");
+			return -1;
+		}
 		if (n > 4 && memcmp(w, "pid=", 4) == 0) {
 			long long v = number(w + 4, n - 4, 1, 4294967295LL);
 			if (v < 0) {
