@@ -554,17 +554,22 @@ do_expect_slots(struct kernel *k, struct console *c, const struct cmd *cmd)
 	int table = cmd->verb == V_EXPECT_TABLE;
 	unsigned nslots = table ? r->pt.nslots : r->mb.nslots;
 	const char *s = cmd->arg, *end = cmd->arg + cmd->arglen, *w;
-	unsigned i = 0;
+	unsigned i = 0, listed = 0;
 	size_t n;
 
+	/* A line for another number of slots is told as such, not by the
+	   first slot where it goes wrong. */
+	while (word(&s, end, &w) > 0)
+		listed++;
+	if (listed != nslots) {
+		expect_result(k, c, 0, "the %s has %u slots, the line lists %u",
+		    table ? "table" : "mailbox array", nslots, listed);
+		return;
+	}
+	s = cmd->arg;
 	while ((n = word(&s, end, &w)) > 0) {
 		char want[32], have[32] = "-";
 		snprintf(want, sizeof want, "%.*s", (int)(n < 31 ? n : 31), w);
-		if (i >= nslots) {
-			expect_result(k, c, 0, "the %s has %u slots, the line lists more",
-			    table ? "table" : "mailbox array", nslots);
-			return;
-		}
 		if (table && r->pt.slot[i].port != 0)
 			snprintf(have, sizeof have, "%u", r->pt.slot[i].port);
 		else if (!table && i < r->mb.n)
@@ -576,11 +581,6 @@ do_expect_slots(struct kernel *k, struct console *c, const struct cmd *cmd)
 			return;
 		}
 		i++;
-	}
-	if (i < nslots) {
-		expect_result(k, c, 0, "the %s has %u slots, the line lists %u",
-		    table ? "table" : "mailbox array", nslots, i);
-		return;
 	}
 	expect_result(k, c, 1, "held");
 }

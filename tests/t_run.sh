@@ -46,6 +46,11 @@ st=0
 [ $st -eq 1 ] || fail "a false expect exited $st, not 1"
 has "$T/out" "tests/scenarios/fail-expect-ok.mipc:4"
 has "$T/out" "1 expect held, 1 failed"
+# One listing three slots of six says so, not where the first differs.
+st=0
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l3" tests/scenarios/fail-expect-table-count.mipc >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 1 ] || fail "a false expect table exited $st, not 1"
+has "$T/out" "the table has 6 slots, the line lists 3"
 
 # A syntax error: exit 2, reported with its line, before anything ran.
 st=0
