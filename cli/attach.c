@@ -56,7 +56,8 @@ leaving_word(const char *s, size_t n)
 static void
 prompt(struct attach *a)
 {
-	if (a->tty && a->stdin_open && a->waiting == 0 && !a->prompted) {
+	if (a->tty && a->stdin_open && a->waiting == 0 && !a->prompted &&
+	    !a->leaving) {
 		fputs("mipc> ", stdout);
 		fflush(stdout);
 		a->prompted = 1;
@@ -225,8 +226,8 @@ cmd_attach(struct options *o)
 			}
 		}
 	}
-	if (a.tty)
-		fputc('\n', stdout);
+	if (a.prompted)
+		fputc('\n', stdout);	/* end the prompt's line */
 	linebuf_free(&a.from_kernel);
 	linebuf_free(&a.from_user);
 	close(a.sock);
