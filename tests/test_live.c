@@ -7,6 +7,8 @@
  * and waits on events with deadlines, never on sleeps.  The directories are
  * made in one under $TMPDIR (default /tmp), removed when every case is done.
  */
+#define _XOPEN_SOURCE 700	/* posix_openpt(): attach on a terminal */
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -977,6 +979,63 @@ TEST(child_dies_between_lines)
 
 /* mipc attach < file: one line at a time, each after the last one's
    answer, comments and blank lines skipped, exit 0. */
+/*
+ * `mipc attach` on a terminal (a pseudo-terminal here): a prompt, and after
+ * `quit` is answered, nothing more, no prompt that nobody would answer.
+ */
+TEST(attach_on_a_terminal)
+{
+	char out[4096];
+	size_t n = 0;
+	int status;
+
+	start_kernel(NULL);
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	ASSERT(m != -1);
+	ASSERT(grantpt(m) == 0 && unlockpt(m) == 0 && ptsname(m) != NULL);
+	pid_t pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		int t;
+		setsid();
+		if ((t = open(ptsname(m), O_RDWR)) == -1)
+			_exit(126);
+		dup2(t, 0);
+		dup2(t, 1);
+		dup2(t, 2);
+		close(m);
+		execl(mipc(), mipc(), "attach", "--socket", sockpath, (char *)NULL);
+		_exit(127);
+	}
+	/* Everything it writes, until it has closed the terminal. */
+	int64_t deadline = now_ms() + DEADLINE_MS;
+	int asked = 0;
+	for (;;) {
+		struct pollfd p = { m, POLLIN, 0 };
+		int64_t left = deadline - now_ms();
+		ASSERT(left > 0 && poll(&p, 1, (int)left) == 1);
+		ssize_t r = read(m, out + n, sizeof out - 1 - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;		/* EIO (Linux) or end of file: it is gone */
+		n += (size_t)r;
+		out[n] = '\0';
+		if (!asked && strstr(out, "mipc> ") != NULL) {
+			ASSERT(write(m, "quit\n", 5) == 5);
+			asked = 1;
+		}
+		ASSERT(n < sizeof out - 1);
+	}
+	close(m);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	const char *bye = strstr(out, "OK bye");
+	if (bye == NULL || strcmp(bye, "OK bye\r\n") != 0)
+		TEST_FAIL_("the output does not end at OK bye:\n%s", out);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 TEST(attach_from_a_pipe)
 {
 	char in[300], out[300], logs[300];
@@ -1171,6 +1230,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(sigterm_cleanup),
 	TEST_CASE(child_dies_between_lines),
 	TEST_CASE(shutdown_verb),
+	TEST_CASE(attach_on_a_terminal),
 	TEST_CASE(attach_from_a_pipe),
 	TEST_CASE(scenario_then_serve),
 	TEST_CASE(flooded_child_cut_off),
