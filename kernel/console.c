@@ -456,6 +456,16 @@ parse_cmd(const char *line, size_t len, struct cmd *c, char *why, size_t whysz)
 	return -1;
 }
 
+/* A scenario is over: `mipc run` goes on to its next file, a kernel started
+   with --scenario serves on. */
+static void
+scenario_end(struct kernel *k, struct console *c)
+{
+	c->done = 1;
+	if (c->stop_when_done)
+		k->stopping = 1;
+}
+
 /* ----- output ----- */
 
 /* A line of output of the line in progress ("| ..." or its answer). */
@@ -756,7 +766,7 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 		if (c->client != NULL)
 			c->client->quitting = 1;
 		else
-			c->done = 1;
+			scenario_end(k, c);	/* as if the file ended here */
 		return;
 	case V_SHUTDOWN:
 		finish(k, c, "OK shutting down");
@@ -1027,9 +1037,7 @@ console_step(struct kernel *k, struct console *c)
 		char why[256];
 
 		if (c->pos >= c->nlines) {
-			c->done = 1;
-			if (c->stop_when_done)
-				k->stopping = 1;
+			scenario_end(k, c);
 			return;
 		}
 		c->lineno = c->pos + 1;

@@ -52,6 +52,21 @@ st=0
 [ $st -eq 1 ] || fail "a false expect table exited $st, not 1"
 has "$T/out" "the table has 6 slots, the line lists 3"
 
+# quit in a file ends that file as its end would: the run goes on to the
+# next file and exits, not wait for a signal.
+printf 'spawn a pid=1\nquit\nspawn b\n' >"$T/quit.mipc"
+printf 'spawn c\nexpect alive c\n' >"$T/after.mipc"
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lq" "$T/quit.mipc" \
+    "$T/after.mipc" >"$T/out" 2>"$T/err" &
+qpid=$!
+stop_q() { kill -9 "$qpid" 2>/dev/null; }
+cleanup_hooks="$cleanup_hooks stop_q"
+wait_until '! alive $qpid' "end of a run whose first file says quit" 10
+st=0; wait "$qpid" || st=$?
+[ $st -eq 0 ] || fail "a run with quit in its first file exited $st"
+has "$T/out" "after.mipc: 1 expect held, 0 failed"
+hasnt "$T/out" "spawned b"
+
 # A syntax error: exit 2, reported with its line, before anything ran.
 st=0
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/l4" tests/scenarios/syntax-unknown-verb.mipc >"$T/out" 2>"$T/err" || st=$?
