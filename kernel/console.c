@@ -801,6 +801,11 @@ signal_child(struct kernel *k, struct console *c)
 	    p->name);
 	if (ending_signal(c->sig) && p->state == CHILD_STOPPED)
 		(void)kill(p->ospid, SIGCONT);
+	/* A stopped process runs again the moment SIGCONT is sent, not when
+	   its report is reaped: a line right after must not find it stopped
+	   (a kill would skip the sync that lets it write its log first). */
+	if (c->sig == SIGCONT)
+		p->state = CHILD_RUNNING;
 	if (!ending_signal(c->sig) && !stopping_signal(c->sig)) {
 		snprintf(ans, sizeof ans, "OK %s sent to %s", spawn_signame(c->sig),
 		    p->name);

@@ -67,6 +67,27 @@ st=0; wait "$qpid" || st=$?
 has "$T/out" "after.mipc: 1 expect held, 0 failed"
 hasnt "$T/out" "spawned b"
 
+# Right after kill NAME CONT the child counts as running: ps says so, and
+# a kill then lets it answer and log what it was sent before the signal.
+cat >"$T/cont.mipc" <<'EOF2'
+spawn s pid=1
+spawn c pid=2
+s: c {.message=x,.pid=1,.port=80}
+c: {.message=x,.pid=2,.port=80}
+kill s STOP
+c: {.message=m1,.pid=2,.port=80} &
+kill s CONT
+ps
+kill s
+wait c
+expect ok
+EOF2
+st=0
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lc" "$T/cont.mipc" >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 0 ] || { cat "$T/out"; fail "kill right after CONT: exit $st"; }
+grep -q '^| s  *1  *- *running' "$T/out" || { cat "$T/out"; fail "ps after CONT does not say running"; }
+has "$T/lc/s.log" 'received "m1" from pid 2 via port 80'
+
 # A syntax error: exit 2, reported with its line, before anything ran.
 st=0
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/l4" tests/scenarios/syntax-unknown-verb.mipc >"$T/out" 2>"$T/err" || st=$?
