@@ -186,22 +186,26 @@ static int
 cmd_run(struct options *o)
 {
 	struct kernel check;
-	int bad = 0, failed = 0;
+	struct console **loaded;
+	int bad = 0, failed = 0, status = 0;
 
 	if (o->nargs == 0)
 		usage_error("run needs a scenario FILE%s", "");
-	/* Every file is checked before anything runs. */
+	/* Every file is read and checked before anything runs, and runs as
+	   it was read then. */
 	memset(&check, 0, sizeof check);
+	if ((loaded = calloc((size_t)o->nargs, sizeof *loaded)) == NULL)
+		mipc_die(1, "out of memory");
 	for (int i = 0; i < o->nargs; i++) {
-		struct console *c = console_new(&check, NULL);
-		if (c == NULL)
+		if ((loaded[i] = console_new(&check, NULL)) == NULL)
 			mipc_die(1, "out of memory");
-		if (console_load(c, o->args[i], 1) == -1)
+		if (console_load(loaded[i], o->args[i], 1) == -1)
 			bad = 1;
-		console_free(&check, c);
 	}
-	if (bad)
-		return 2;
+	if (bad) {
+		status = 2;
+		goto out;
+	}
 
 	struct kconfig cfg = o->k;
 	cfg.trace = stdout;
@@ -215,13 +219,13 @@ cmd_run(struct options *o)
 		cfg.keep_logs = i > 0;
 		if (kernel_init(&k, &cfg) == -1) {
 			kernel_free(&k);
-			return 2;
+			status = 2;
+			goto out;
 		}
 		struct console *c = console_new(&k, NULL);
-		if (c == NULL || console_load(c, o->args[i], 1) == -1) {
-			kernel_free(&k);
-			return 2;
-		}
+		if (c == NULL)
+			mipc_die(1, "out of memory");
+		console_take(c, loaded[i]);
 		kernel_trace(&k, "microipc %s: %s on backend %s, %u slots, queue %u, "
 		    "timeout %u ms", MIPC_VERSION, o->args[i], ev_name(k.ev),
 		    cfg.slots, cfg.queue, cfg.timeout_ms);
@@ -239,10 +243,17 @@ cmd_run(struct options *o)
 		}
 		if (interrupted) {
 			fprintf(stderr, "mipc: interrupted\n");
-			return 1;
+			status = 1;
+			goto out;
 		}
 	}
-	return failed;
+	status = failed;
+out:
+	for (int i = 0; i < o->nargs; i++)
+		if (loaded[i] != NULL)
+			console_free(&check, loaded[i]);
+	free(loaded);
+	return status;
 }
 
 /* mipc kernel: serve clients until a signal or shutdown. */
@@ -254,32 +265,35 @@ cmd_kernel(struct options *o)
 
 	if (o->nargs > 0)
 		usage_error("kernel takes no argument ('%s')", o->args[0]);
+	struct kernel check;
+	struct console *loaded = NULL;
+	memset(&check, 0, sizeof check);
 	if (o->scenario != NULL) {
-		struct kernel check;
-		memset(&check, 0, sizeof check);
-		struct console *c = console_new(&check, NULL);
-		int r = c == NULL ? -1 : console_load(c, o->scenario, 0);
-		if (c != NULL)
-			console_free(&check, c);
-		if (r == -1)
+		if ((loaded = console_new(&check, NULL)) == NULL)
+			mipc_die(1, "out of memory");
+		if (console_load(loaded, o->scenario, 0) == -1) {
+			console_free(&check, loaded);
 			return 2;
+		}
 	}
 	/* Served, the kernel never waits for its trace's reader. */
 	cfg.trace = NULL;
 	cfg.trace_fd = 1;
 	if (kernel_init(&k, &cfg) == -1) {
 		kernel_free(&k);
+		if (loaded != NULL)
+			console_free(&check, loaded);
 		return 1;
 	}
 	kernel_trace(&k, "microipc %s: kernel on %s, backend %s, %u slots, queue %u, "
 	    "timeout %u ms; stop with ^C or shutdown", MIPC_VERSION, cfg.socket_path,
 	    ev_name(k.ev), cfg.slots, cfg.queue, cfg.timeout_ms);
-	if (o->scenario != NULL) {
+	if (loaded != NULL) {
 		struct console *c = console_new(&k, NULL);
-		if (c == NULL || console_load(c, o->scenario, 0) == -1) {
-			kernel_free(&k);
-			return 2;
-		}
+		if (c == NULL)
+			mipc_die(1, "out of memory");
+		console_take(c, loaded);
+		console_free(&check, loaded);
 	}
 	int status = kernel_loop(&k);
 	kernel_free(&k);

@@ -973,6 +973,20 @@ console_free(struct kernel *k, struct console *c)
 	free(c);
 }
 
+void
+console_take(struct console *to, struct console *from)
+{
+	to->path = from->path;
+	to->lines = from->lines;
+	to->lens = from->lens;
+	to->nlines = from->nlines;
+	to->stop_when_done = from->stop_when_done;
+	from->path = NULL;
+	from->lines = NULL;
+	from->lens = NULL;
+	from->nlines = 0;
+}
+
 int
 console_load(struct console *c, const char *path, int stop_when_done)
 {

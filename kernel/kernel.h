@@ -166,6 +166,10 @@ void	console_free(struct kernel *k, struct console *c);
    syntax error as FILE:LINE: message.  stop_when_done: the kernel stops when
    the file has run (mipc run). */
 int	console_load(struct console *c, const char *path, int stop_when_done);
+/* Moves the scenario loaded into `from` into `to`, a console of the kernel
+   that will run it: a file is read once, checked and run as read (a pipe
+   or /dev/stdin could not be read again). */
+void	console_take(struct console *to, struct console *from);
 /* Runs the loaded lines until one has to wait. */
 void	console_step(struct kernel *k, struct console *c);
 /* A client's console line (not a request). */

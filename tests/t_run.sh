@@ -88,6 +88,13 @@ st=0
 grep -q '^| s  *1  *- *running' "$T/out" || { cat "$T/out"; fail "ps after CONT does not say running"; }
 has "$T/lc/s.log" 'received "m1" from pid 2 via port 80'
 
+# A file is read once, checked and run as read: a pipe works too.
+st=0
+printf 'spawn s pid=1\nexpect alive s\n' |
+    "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lp" /dev/stdin >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 0 ] || fail "a scenario on /dev/stdin exited $st"
+has "$T/out" "/dev/stdin: 1 expect held, 0 failed"
+
 # A syntax error: exit 2, reported with its line, before anything ran.
 st=0
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/l4" tests/scenarios/syntax-unknown-verb.mipc >"$T/out" 2>"$T/err" || st=$?
