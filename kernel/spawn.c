@@ -210,13 +210,17 @@ spawn_child(struct kernel *k, const char *name, uint32_t pid,
 	if (ev_add(k->ev, p->fd, EV_READ) == -1)
 		logw_printf(&k->log, "spawn_child: watch: %s", strerror(errno));
 	p->reading = 1;
-	logw_printf(&k->log, "spawned %s: pid %u, OS pid %ld, log %s", name,
-	    (unsigned)pid, (long)ospid, path);
-	if (k->cfg.no_time)
+	/* --no-time: what differs from run to run stays out of the log too. */
+	if (k->cfg.no_time) {
+		logw_printf(&k->log, "spawned %s: pid %u, log %s", name,
+		    (unsigned)pid, path);
 		snprintf(ans, anssz, "OK spawned %s as pid %u", name, (unsigned)pid);
-	else
+	} else {
+		logw_printf(&k->log, "spawned %s: pid %u, OS pid %ld, log %s", name,
+		    (unsigned)pid, (long)ospid, path);
 		snprintf(ans, anssz, "OK spawned %s as pid %u (OS pid %ld)", name,
 		    (unsigned)pid, (long)ospid);
+	}
 	return 0;
 }
 

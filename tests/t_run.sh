@@ -39,6 +39,8 @@ done
 "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l2" scenarios/six-processes.mipc >"$T/b" || fail "six exited $?"
 cmp -s "$T/a" "$T/b" || { diff "$T/a" "$T/b"; fail "two --no-time traces differ"; }
 hasnt "$T/a" "OS pid"
+has "$T/l1/kernel.log" "spawned "
+hasnt "$T/l1/kernel.log" "OS pid"
 
 # A false expect: exit 1, the file and line named, and the run goes on.
 st=0
