@@ -362,8 +362,9 @@ deliver(struct route *r, struct rproc *rp, unsigned l, const struct request *req
 	struct msg *m;
 
 	if (lk->qlen >= r->cfg.queue) {
-		answer(res, E_EAGAIN, "queue of link %u<-%lu is full (%u messages)",
-		    lk->port, (unsigned long)lk->client, r->cfg.queue);
+		answer(res, E_EAGAIN, "queue of link %u<-%lu is full (%u message%s)",
+		    lk->port, (unsigned long)lk->client, r->cfg.queue,
+		    r->cfg.queue == 1 ? "" : "s");
 		return;
 	}
 	if (srv == NULL)

@@ -201,6 +201,16 @@ TEST(full_mailbox_array)
 	route_free(&r);
 }
 
+TEST(queue_of_one_said_in_the_singular)
+{
+	setup(6, 1);
+	linked();
+	ASSERT_STR_EQ(line(&P[1], REQ("", "a", 1001, 8080)), "");
+	ASSERT_STR_EQ(line(&P[1], REQ("", "b", 1001, 8080)),
+	    "ERR EAGAIN queue of link 8080<-1001 is full (1 message)");
+	route_free(&r);
+}
+
 TEST(full_queue_then_room_again)
 {
 	setup(6, 2);
@@ -501,6 +511,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(link_to_unregistered_port),
 	TEST_CASE(full_mailbox_array),
 	TEST_CASE(full_queue_then_room_again),
+	TEST_CASE(queue_of_one_said_in_the_singular),
 	TEST_CASE(self_link),
 	TEST_CASE(pid_not_the_senders),
 	TEST_CASE(client_claims_its_pid),
