@@ -161,8 +161,9 @@ outq_free(struct outq *q)
 	memset(q, 0, sizeof *q);
 }
 
-int
-outq_append(struct outq *q, const void *p, size_t n)
+/* Makes room for n more bytes.  Returns 0, or -1 if memory ran out. */
+static int
+outq_room(struct outq *q, size_t n)
 {
 	if (q->start > 0 && q->start == q->len)
 		q->start = q->len = 0;
@@ -184,6 +185,14 @@ outq_append(struct outq *q, const void *p, size_t n)
 			q->cap = cap;
 		}
 	}
+	return 0;
+}
+
+int
+outq_append(struct outq *q, const void *p, size_t n)
+{
+	if (outq_room(q, n) == -1)
+		return -1;
 	memcpy(q->data + q->len, p, n);
 	q->len += n;
 	q->queued += n;
@@ -193,8 +202,13 @@ outq_append(struct outq *q, const void *p, size_t n)
 int
 outq_line(struct outq *q, const char *s, size_t n)
 {
-	if (outq_append(q, s, n) == -1 || outq_append(q, "\n", 1) == -1)
+	/* A line for every message: one look for room, not two. */
+	if (outq_room(q, n + 1) == -1)
 		return -1;
+	memcpy(q->data + q->len, s, n);
+	q->data[q->len + n] = '\n';
+	q->len += n + 1;
+	q->queued += n + 1;
 	return 0;
 }
 
