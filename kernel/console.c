@@ -462,8 +462,12 @@ static void
 scenario_end(struct kernel *k, struct console *c)
 {
 	c->done = 1;
-	if (c->stop_when_done)
-		k->stopping = 1;
+	if (c->stop_when_done) {
+		k->stopping = 1;	/* mipc run sums it up itself */
+		return;
+	}
+	kernel_trace(k, "== %s: %u expect%s held, %u failed; serving on", c->path,
+	    c->held, c->held == 1 ? "" : "s", c->failed);
 }
 
 /* ----- output ----- */
