@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,22 @@
 
 #include "listen.h"
 #include "platform.h"
+
+/*
+ * The socket file this process bound, to remove it and no other: a kernel
+ * started on the same path after the file was deleted has its own there.
+ */
+static dev_t bound_dev;
+static ino_t bound_ino;
+static int bound;
+
+/*
+ * A descriptor held in reserve: out of descriptors, accept() fails and the
+ * connection stays queued, so the loop would wake for it again and again.
+ * Closing the spare lets the kernel take the connection and tell it why it
+ * is refused.
+ */
+static int spare = -1;
 
 int
 listen_default_path(char *buf, size_t size)
@@ -151,7 +168,38 @@ listen_open(const char *path)
 		close(fd);
 		return -1;
 	}
+	if (lstat(path, &st) == 0) {
+		bound_dev = st.st_dev;
+		bound_ino = st.st_ino;
+		bound = 1;
+	}
+	if (spare == -1 && (spare = open("/dev/null", O_RDONLY)) != -1)
+		(void)fcntl(spare, F_SETFD, FD_CLOEXEC);
 	return fd;
+}
+
+/* Out of descriptors: takes the next connection with the spare's and
+   refuses it.  Returns 0 if one was refused, -1 if none could be. */
+static int
+refuse_one(int lfd, struct logw *log, int err)
+{
+	static const char full[] = "ERR ENOSPC the kernel is out of file "
+	    "descriptors (raise ulimit -n, or run fewer processes); try again "
+	    "later\n";
+	int fd;
+
+	if (spare == -1)
+		return -1;
+	close(spare);
+	spare = -1;
+	if ((fd = accept(lfd, NULL, NULL)) != -1) {
+		(void)write(fd, full, sizeof full - 1);
+		close(fd);
+		logw_printf(log, "client refused: %s", strerror(err));
+	}
+	if ((spare = open("/dev/null", O_RDONLY)) != -1)
+		(void)fcntl(spare, F_SETFD, FD_CLOEXEC);
+	return fd == -1 ? -1 : 0;
 }
 
 int
@@ -163,6 +211,9 @@ listen_accept(int lfd, struct logw *log)
 
 		if (fd == -1) {
 			if (errno == EINTR)
+				continue;
+			if ((errno == EMFILE || errno == ENFILE) &&
+			    refuse_one(lfd, log, errno) == 0)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				logw_printf(log, "listen_accept: %s", strerror(errno));
@@ -186,6 +237,15 @@ listen_accept(int lfd, struct logw *log)
 void
 listen_close(int fd, const char *path)
 {
+	struct stat st;
+
 	(void)close(fd);
-	(void)unlink(path);
+	if (spare != -1) {
+		close(spare);
+		spare = -1;
+	}
+	if (bound && lstat(path, &st) == 0 && st.st_dev == bound_dev &&
+	    st.st_ino == bound_ino)
+		(void)unlink(path);
+	bound = 0;
 }

@@ -22,11 +22,13 @@ int	listen_default_path(char *buf, size_t size);
  */
 int	listen_open(const char *path);
 
-/* Accepts one connection from our own uid (others are refused and logged).
+/* Accepts one connection from our own uid (others are refused and logged;
+   so are all while the process is out of descriptors, with an ERR line).
    Returns the non-blocking fd, or -1 when none is waiting. */
 int	listen_accept(int fd, struct logw *log);
 
-/* Closes the socket and removes its file. */
+/* Closes the socket and removes its file, if the file is still the one it
+   bound (not another kernel's, started there since). */
 void	listen_close(int fd, const char *path);
 
 /* Connects to a kernel's socket.  Returns the fd, or -1 with errno. */

@@ -9,6 +9,7 @@
  */
 #define _XOPEN_SOURCE 700	/* posix_openpt(): attach on a terminal */
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -897,6 +898,74 @@ TEST(second_kernel_refused)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/*
+ * A kernel removes its socket file when it stops, but not one another
+ * kernel put there after the first one's file was deleted (by a cleaner of
+ * /tmp, say): that kernel must stay reachable.
+ */
+TEST(other_kernels_socket_kept)
+{
+	int status;
+
+	start_kernel(NULL);
+	pid_t first = kpid;
+	int first_out = kout;
+	kout = -1;		/* launch would close it */
+	ASSERT_EQ(unlink(sockpath), 0);
+	restart_kernel(NULL);
+	ASSERT(kill(first, SIGTERM) == 0);
+	ASSERT(waitpid(first, &status, 0) == first);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(first_out);
+	int c = connect_kernel();
+	ask(c, "ps", "OK");
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/*
+ * Out of file descriptors, a kernel refuses a new client with an ERR line
+ * rather than leave it waiting (the connection would stay queued, and the
+ * loop wake for it over and over); once a client leaves, a new one is in.
+ */
+TEST(out_of_descriptors_refused)
+{
+	struct rlimit old, low;
+	int c[64], n = 0, refused = 0;
+	char line[512];
+
+	ASSERT(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	low = old;
+	low.rlim_cur = 24;	/* the kernel inherits it */
+	ASSERT(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	start_kernel(NULL);
+	ASSERT(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	while (!refused) {
+		ASSERT(n < 64);
+		c[n] = connect_kernel();
+		/* A refused client may find the socket closed: no assert. */
+		(void)write(c[n], "ps\n", 3);
+		do
+			ASSERT(read_line(c[n], line, sizeof line,
+			    now_ms() + DEADLINE_MS) >= 0);
+		while (strncmp(line, "| ", 2) == 0);
+		if (strncmp(line, "ERR ENOSPC the kernel is out of file descriptors",
+		    48) == 0)
+			refused = 1;
+		else
+			ASSERT_STR_EQ(line, "OK");
+		n++;
+	}
+	ASSERT(n > 2);
+	close(c[--n]);
+	close(c[--n]);
+	c[n] = connect_kernel();
+	ask(c[n], "ps", "OK");
+	for (int i = 0; i <= n; i++)
+		close(c[i]);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* An unsafe socket directory is refused with a clear message. */
 TEST(unsafe_directory_refused)
 {
@@ -1226,6 +1295,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(other_uid_refused),
 	TEST_CASE(stale_socket_replaced),
 	TEST_CASE(second_kernel_refused),
+	TEST_CASE(other_kernels_socket_kept),
+	TEST_CASE(out_of_descriptors_refused),
 	TEST_CASE(unsafe_directory_refused),
 	TEST_CASE(attach_without_kernel),
 	TEST_CASE(sigterm_cleanup),
