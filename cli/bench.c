@@ -547,21 +547,12 @@ on_stop(int sig)
 static int
 usable_log_dir(const char *dir, int keep)
 {
-	char path[4096 + 16];
-	int fd;
+	char why[4200];
 
-	if (kernel_prepare_logs(dir, keep) == -1) {
-		fprintf(stderr, "mipc: log directory %s: %s (choose another with "
-		    "--log-dir)\n", dir, strerror(errno));
+	if (kernel_prepare_logs(dir, keep, why, sizeof why) == -1) {
+		fprintf(stderr, "mipc: %s (choose another with --log-dir)\n", why);
 		return -1;
 	}
-	snprintf(path, sizeof path, "%s/kernel.log", dir);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1) {
-		fprintf(stderr, "mipc: %s: %s (choose another with --log-dir)\n",
-		    path, strerror(errno));
-		return -1;
-	}
-	close(fd);
 	return 0;
 }
 

@@ -107,17 +107,29 @@ make_dirs(const char *dir)
 }
 
 int
-kernel_prepare_logs(const char *dir, int keep)
+kernel_prepare_logs(const char *dir, int keep, char *why, size_t whysz)
 {
 	DIR *d;
 	struct dirent *de;
+	char klog[4096];
+	int fd;
 
-	if (make_dirs(dir) == -1)
+	if (make_dirs(dir) == -1 || (d = opendir(dir)) == NULL) {
+		snprintf(why, whysz, "log directory %s: %s", dir, strerror(errno));
 		return -1;
-	if (keep)
+	}
+	/* Nothing goes before it is sure the kernel's own log can be written. */
+	snprintf(klog, sizeof klog, "%s/kernel.log", dir);
+	if ((fd = open(klog, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1) {
+		snprintf(why, whysz, "%s: %s", klog, strerror(errno));
+		closedir(d);
+		return -1;
+	}
+	close(fd);
+	if (keep) {
+		closedir(d);
 		return 0;
-	if ((d = opendir(dir)) == NULL)
-		return -1;
+	}
 	while ((de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
 		char path[4096];
@@ -163,9 +175,9 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 	if (cfg->socket_path != NULL &&
 	    (k->listen_fd = listen_open(cfg->socket_path)) == -1)
 		return -1;
-	if (kernel_prepare_logs(cfg->log_dir, cfg->keep_logs) == -1) {
-		mipc_warn("log directory %s: %s (choose another with --log-dir)",
-		    cfg->log_dir, strerror(errno));
+	char why[4200];
+	if (kernel_prepare_logs(cfg->log_dir, cfg->keep_logs, why, sizeof why) == -1) {
+		mipc_warn("%s (choose another with --log-dir)", why);
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/kernel.log", cfg->log_dir);

@@ -120,9 +120,11 @@ struct kernel {
 };
 
 /* kernel.c */
-/* Makes the log directory if need be and (unless keep) removes the *.log
-   files of the last run, as kernel_init does.  Returns 0, or -1 with errno. */
-int	kernel_prepare_logs(const char *dir, int keep);
+/* Makes the log directory if need be, checks kernel.log can be written
+   there, and then (unless keep) removes the *.log files of the last run, as
+   kernel_init does.  Returns 0, or -1 having touched no log and written
+   what failed into why ("PATH: reason"). */
+int	kernel_prepare_logs(const char *dir, int keep, char *why, size_t whysz);
 int	kernel_init(struct kernel *k, const struct kconfig *cfg);
 /* Serves until k->stopping is set.  Returns k->status. */
 int	kernel_loop(struct kernel *k);

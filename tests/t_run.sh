@@ -97,6 +97,16 @@ printf 'spawn s pid=1\nexpect alive s\n' |
 [ $st -eq 0 ] || fail "a scenario on /dev/stdin exited $st"
 has "$T/out" "/dev/stdin: 1 expect held, 0 failed"
 
+# A kernel that cannot write its own log refuses to start and leaves the
+# last run's logs alone.
+mkdir -p "$T/kd/kernel.log"
+echo old >"$T/kd/a.log"
+st=0
+"$MIPC" run --backend "$BACKEND" --log-dir "$T/kd" scenarios/walkthrough.mipc >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "a log directory whose kernel.log is a directory: exit $st"
+has "$T/err" "kd/kernel.log: Is a directory (choose another with --log-dir)"
+[ -f "$T/kd/a.log" ] || fail "a refused run removed the last run's logs"
+
 # A syntax error: exit 2, reported with its line, before anything ran.
 st=0
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/l4" tests/scenarios/syntax-unknown-verb.mipc >"$T/out" 2>"$T/err" || st=$?
