@@ -49,11 +49,14 @@ on_signal(int sig)
 	errno = saved;
 }
 
+/* What the kernel catches: its children's news, and what stops it (a
+   closed terminal as ^C does). */
+static const int caught[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP };
+
 static int
 catch_signals(struct kernel *k)
 {
 	struct sigaction sa;
-	int sigs[] = { SIGCHLD, SIGINT, SIGTERM };
 
 	if (plat_pipe(k->sigpipe) == -1)
 		return -1;
@@ -61,8 +64,8 @@ catch_signals(struct kernel *k)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		if (sigaction(sigs[i], &sa, NULL) == -1)
+	for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+		if (sigaction(caught[i], &sa, NULL) == -1)
 			return -1;
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);
@@ -72,13 +75,12 @@ static void
 restore_signals(void)
 {
 	struct sigaction sa;
-	int sigs[] = { SIGCHLD, SIGINT, SIGTERM };
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		(void)sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+		(void)sigaction(caught[i], &sa, NULL);
 	signal_fd = -1;
 }
 

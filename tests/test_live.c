@@ -212,19 +212,25 @@ run_mipc(char *errbuf, size_t size, const char *arg, ...)
 	return WEXITSTATUS(status);
 }
 
-/* Stops the kernel with SIGTERM and checks it cleaned up; returns its status. */
+/* Stops the kernel with sig and checks it cleaned up; returns its status. */
 static int
-stop_kernel(void)
+stop_kernel_with(int sig)
 {
 	int status;
 	struct stat st;
 
-	ASSERT(kill(kpid, SIGTERM) == 0);
+	ASSERT(kill(kpid, sig) == 0);
 	ASSERT(waitpid(kpid, &status, 0) == kpid);
 	kpid = -1;
 	ASSERT(WIFEXITED(status));
 	ASSERT(lstat(sockpath, &st) == -1 && errno == ENOENT);
 	return WEXITSTATUS(status);
+}
+
+static int
+stop_kernel(void)
+{
+	return stop_kernel_with(SIGTERM);
 }
 
 static int
@@ -1029,6 +1035,16 @@ TEST(sigterm_cleanup)
 		ASSERT(kill(os[i], 0) == -1 && errno == ESRCH);
 }
 
+/* A closed terminal (SIGHUP) stops the kernel as cleanly as SIGTERM. */
+TEST(sighup_cleanup)
+{
+	start_kernel(NULL);
+	int c = connect_kernel();
+	ask(c, "spawn a", "OK spawned a");
+	close(c);
+	ASSERT_EQ(stop_kernel_with(SIGHUP), 0);
+}
+
 /* A child that dies between two lines: the kernel reaps it and serves on. */
 TEST(child_dies_between_lines)
 {
@@ -1300,6 +1316,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(unsafe_directory_refused),
 	TEST_CASE(attach_without_kernel),
 	TEST_CASE(sigterm_cleanup),
+	TEST_CASE(sighup_cleanup),
 	TEST_CASE(child_dies_between_lines),
 	TEST_CASE(shutdown_verb),
 	TEST_CASE(attach_on_a_terminal),
