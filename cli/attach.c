@@ -213,6 +213,15 @@ cmd_attach(struct options *o)
 			}
 			kernel_lines(&a);
 			prompt(&a);
+			if (ferror(stdout)) {
+				/* Nobody reads what we print (`mipc attach |
+				   head -1`): stop, as a reader's end closed. */
+				if (errno != EPIPE)
+					fprintf(stderr, "mipc: standard output: %s\n",
+					    strerror(errno));
+				status = 1;
+				break;
+			}
 		}
 		if (nfds == 2 && pfd[1].revents != 0) {
 			ssize_t n = linebuf_read(&a.from_user, 0);

@@ -1121,6 +1121,48 @@ TEST(attach_on_a_terminal)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* `yes ps | mipc attach | head -1`: once nobody reads its output, attach
+   ends, rather than ask the kernel for ever. */
+TEST(attach_stops_when_nobody_reads)
+{
+	int in[2], out[2], status;
+	char line[512];
+
+	start_kernel(NULL);
+	ASSERT(pipe(in) == 0 && pipe(out) == 0);
+	pid_t pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		execl(mipc(), mipc(), "attach", "--socket", sockpath, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	for (int i = 0; i < 20; i++)
+		send_all(in[1], "ps\n", 3);
+	ASSERT(read_line(out[0], line, sizeof line, now_ms() + DEADLINE_MS) >= 0);
+	close(out[0]);
+	/* It ends by itself: its stdin stays open, with lines left to send. */
+	int64_t deadline = now_ms() + DEADLINE_MS;
+	pid_t r;
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() < deadline)
+		(void)poll(NULL, 0, 10);
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		TEST_FAIL_("attach went on with nobody reading its output");
+	}
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	close(in[1]);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 TEST(attach_from_a_pipe)
 {
 	char in[300], out[300], logs[300];
@@ -1320,6 +1362,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(child_dies_between_lines),
 	TEST_CASE(shutdown_verb),
 	TEST_CASE(attach_on_a_terminal),
+	TEST_CASE(attach_stops_when_nobody_reads),
 	TEST_CASE(attach_from_a_pipe),
 	TEST_CASE(scenario_then_serve),
 	TEST_CASE(flooded_child_cut_off),
