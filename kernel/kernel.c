@@ -788,6 +788,25 @@ peer_read(struct kernel *k, struct peer *p)
 	peer_read_(k, p, 0);
 }
 
+/* Frees what a peer needs only while it is connected: its buffers and the
+   answers it was owed. */
+static void
+peer_release_io(struct peer *p)
+{
+	linebuf_free(&p->in);
+	outq_free(&p->out);
+	for (unsigned i = 0; i < p->slot_n; i++)
+		free(p->slots[(p->slot_head + i) % p->slot_cap].text);
+	free(p->slots);
+	free(p->marks);
+	free(p->held);
+	p->slots = NULL;
+	p->slot_n = p->slot_cap = p->slot_head = 0;
+	p->marks = NULL;
+	p->mark_n = p->mark_cap = p->mark_head = 0;
+	p->held = NULL;
+}
+
 void
 kernel_child_ended(struct kernel *k, struct peer *p, int status)
 {
@@ -805,6 +824,9 @@ kernel_child_ended(struct kernel *k, struct peer *p, int status)
 	k->nchildren--;
 	kernel_trace(k, "  * %s (pid %u) %s", p->name, (unsigned)p->rp.pid, p->why);
 	peer_gone(k, p, p->why);
+	/* Its record stays for ps and expect (what it received too), not its
+	   buffers: a kernel that spawns and kills all day must not grow. */
+	peer_release_io(p);
 	if (k->child_exit != NULL)
 		k->child_exit(k, p);
 }
@@ -860,13 +882,7 @@ accept_clients(struct kernel *k)
 void
 peer_release(struct peer *p)
 {
-	linebuf_free(&p->in);
-	outq_free(&p->out);
-	for (unsigned i = 0; i < p->slot_n; i++)
-		free(p->slots[(p->slot_head + i) % p->slot_cap].text);
-	free(p->slots);
-	free(p->marks);
-	free(p->held);
+	peer_release_io(p);
 	seen_free(&p->seen);
 }
 
