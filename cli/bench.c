@@ -658,9 +658,20 @@ cmd_bench(struct options *o)
 		memcpy(own_logdir, logdir, sizeof own_logdir);
 	}
 	bench_pid = getpid();
-	signal(SIGINT, on_stop);
-	signal(SIGTERM, on_stop);
-	signal(SIGHUP, on_stop);
+	/* sigaction, not signal(): with strict POSIX headers signal() resets
+	   the handler as it runs, and a second stop signal (timeout(1) sends
+	   one to the bench and one to its group) would kill the bench half way
+	   through cleaning up.  Each stop signal waits while one is handled. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGHUP);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (!o->json) {
 		printf("mipc bench: backend %s, %d CPU%s%s, %u round trips per figure "
