@@ -370,7 +370,10 @@ void
 peer_send(struct kernel *k, struct peer *p, const char *s, size_t n)
 {
 
-	if (p->fd == -1 || p->quitting == 2)
+	/* A child being killed for not reading is sent nothing more (nor cut
+	   off, and logged, again for every line). */
+	if (p->fd == -1 || p->quitting == 2 ||
+	    (p->kind == PEER_CHILD && p->quitting))
 		return;
 	if (outq_line(&p->out, s, n) == -1 || outq_size(&p->out) > MIPC_OUTPUT_MAX) {
 		/* It stopped reading: cut it off rather than hold the kernel. */

@@ -381,6 +381,24 @@ file_has(const char *path, const char *needle, int ms)
 	}
 }
 
+/* How many times needle occurs in the file at path. */
+static int
+count_in_file(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	ASSERT(f != NULL);
+	while (getline(&line, &cap, f) != -1)
+		for (char *at = line; (at = strstr(at, needle)) != NULL; at++)
+			n++;
+	free(line);
+	fclose(f);
+	return n;
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -1290,6 +1308,7 @@ TEST(flooded_child_cut_off)
 	ask(other, "expect dead server", "OK");
 	snprintf(logs, sizeof logs, "%s/logs/kernel.log", dir);
 	ASSERT(file_has(logs, "server (pid 500) stopped reading", 5000));
+	ASSERT_EQ(count_in_file(logs, "stopped reading"), 1);	/* said once */
 	free(big);
 	close(c[0]);
 	close(c[1]);
