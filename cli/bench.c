@@ -138,6 +138,17 @@ last_result(char *buf)
 static volatile pid_t case_pids[3];
 static volatile sig_atomic_t ncase_pids, case_stop_sig;
 
+/* The signals that stop the bench (on_stop). */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+stop_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+		sigaddset(set, stop_signals[i]);
+}
+
 /* Forks a process of the case; no stop signal comes between the fork and
    its pid being noted. */
 static pid_t
@@ -146,10 +157,7 @@ fork_or_die(void)
 	sigset_t stop, old;
 	pid_t pid;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
+	stop_set(&stop);
 	sigprocmask(SIG_BLOCK, &stop, &old);
 	fflush(NULL);
 	if ((pid = fork()) == -1)
@@ -665,13 +673,9 @@ cmd_bench(struct options *o)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, SIGINT);
-	sigaddset(&sa.sa_mask, SIGTERM);
-	sigaddset(&sa.sa_mask, SIGHUP);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	stop_set(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+		sigaction(stop_signals[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (!o->json) {
 		printf("mipc bench: backend %s, %d CPU%s%s, %u round trips per figure "

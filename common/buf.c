@@ -188,14 +188,21 @@ outq_room(struct outq *q, size_t n)
 	return 0;
 }
 
+/* Queues n bytes where outq_room() has made room for them. */
+static void
+outq_put(struct outq *q, const void *p, size_t n)
+{
+	memcpy(q->data + q->len, p, n);
+	q->len += n;
+	q->queued += n;
+}
+
 int
 outq_append(struct outq *q, const void *p, size_t n)
 {
 	if (outq_room(q, n) == -1)
 		return -1;
-	memcpy(q->data + q->len, p, n);
-	q->len += n;
-	q->queued += n;
+	outq_put(q, p, n);
 	return 0;
 }
 
@@ -205,10 +212,8 @@ outq_line(struct outq *q, const char *s, size_t n)
 	/* A line for every message: one look for room, not two. */
 	if (outq_room(q, n + 1) == -1)
 		return -1;
-	memcpy(q->data + q->len, s, n);
-	q->data[q->len + n] = '\n';
-	q->len += n + 1;
-	q->queued += n + 1;
+	outq_put(q, s, n);
+	outq_put(q, "\n", 1);
 	return 0;
 }
 

@@ -310,14 +310,15 @@ parse_spawn(const char *s, const char *end, struct cmd *c, char *why, size_t why
 		return -1;
 	c->ccfg.reply = REPLY_DEFAULT;
 	while ((n = word(&s, end, &w)) > 0) {
-		int *given = n > 4 && memcmp(w, "pid=", 4) == 0 ? &pid_given :
+		int is_pid = n > 4 && memcmp(w, "pid=", 4) == 0;
+		int *given = is_pid ? &pid_given :
 		    n > 6 && memcmp(w, "reply=", 6) == 0 ? &reply_given : NULL;
 		if (given != NULL && (*given)++) {
 			snprintf(why, whysz, "%s given twice: give it once",
-			    given == &pid_given ? "pid=" : "reply=");
+			    is_pid ? "pid=" : "reply=");
 			return -1;
 		}
-		if (n > 4 && memcmp(w, "pid=", 4) == 0) {
+		if (is_pid) {
 			long long v = number(w + 4, n - 4, 1, 4294967295LL);
 			if (v < 0) {
 				snprintf(why, whysz, "expected pid=N with N from 1 to "

@@ -200,7 +200,6 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 	return 0;
 }
 
-/* A line to the trace (the served kernel's fd, or mipc run's file), if any. */
 /* Is there a trace to write to (mipc run's stdout, a served kernel's fd)? */
 static int
 tracing(const struct kernel *k)
@@ -208,6 +207,7 @@ tracing(const struct kernel *k)
 	return k->cfg.trace_fd >= 0 || k->cfg.trace != NULL;
 }
 
+/* A line to the trace (the served kernel's fd, or mipc run's file), if any. */
 static void
 trace_vout(struct kernel *k, const char *fmt, va_list ap)
 {

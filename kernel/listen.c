@@ -39,6 +39,13 @@ static int bound;
  */
 static int spare = -1;
 
+static void
+take_spare(void)
+{
+	if ((spare = open("/dev/null", O_RDONLY)) != -1)
+		(void)fcntl(spare, F_SETFD, FD_CLOEXEC);
+}
+
 int
 listen_default_path(char *buf, size_t size)
 {
@@ -173,8 +180,8 @@ listen_open(const char *path)
 		bound_ino = st.st_ino;
 		bound = 1;
 	}
-	if (spare == -1 && (spare = open("/dev/null", O_RDONLY)) != -1)
-		(void)fcntl(spare, F_SETFD, FD_CLOEXEC);
+	if (spare == -1)
+		take_spare();
 	return fd;
 }
 
@@ -197,8 +204,7 @@ refuse_one(int lfd, struct logw *log, int err)
 		close(fd);
 		logw_printf(log, "client refused: %s", strerror(err));
 	}
-	if ((spare = open("/dev/null", O_RDONLY)) != -1)
-		(void)fcntl(spare, F_SETFD, FD_CLOEXEC);
+	take_spare();
 	return fd == -1 ? -1 : 0;
 }
 

@@ -1024,9 +1024,10 @@ TEST(attach_without_kernel)
 	ASSERT_EQ(run_mipc(err, sizeof err, "attach", "--socket", path, (char *)NULL), 1);
 	ASSERT(strstr(err, "no kernel is running") != NULL);
 	/* What to do, with the same socket. */
-	char todo[400];
-	snprintf(todo, sizeof todo, "start one with `mipc kernel --socket %s`", path);
-	ASSERT(strstr(err, todo) != NULL);
+	char advice[400];
+	snprintf(advice, sizeof advice, "start one with `mipc kernel --socket %s`",
+	    path);
+	ASSERT(strstr(err, advice) != NULL);
 }
 
 /* SIGTERM: children stopped and reaped, socket removed, exit 0. */
