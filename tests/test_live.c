@@ -1028,6 +1028,13 @@ TEST(attach_without_kernel)
 	snprintf(advice, sizeof advice, "start one with `mipc kernel --socket %s`",
 	    path);
 	ASSERT(strstr(err, advice) != NULL);
+	/* A path that cannot be a socket at all is not "no kernel running". */
+	snprintf(path, sizeof path, "%s/afile", dir);
+	write_file(path, "x");
+	snprintf(path, sizeof path, "%s/afile/k.sock", dir);
+	ASSERT_EQ(run_mipc(err, sizeof err, "attach", "--socket", path, (char *)NULL), 1);
+	ASSERT(strstr(err, "cannot connect to") != NULL);
+	ASSERT(strstr(err, "Not a directory") != NULL);
 }
 
 /* SIGTERM: children stopped and reaped, socket removed, exit 0. */
@@ -1179,6 +1186,41 @@ TEST(attach_stops_when_nobody_reads)
 	}
 	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	close(in[1]);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* Output that cannot be written (a full disk: /dev/full, where there is
+   one) ends attach with the reason. */
+TEST(attach_output_error_said)
+{
+	int err[2], status;
+	char line[512];
+
+	if (access("/dev/full", W_OK) != 0)
+		return;		/* not on this system */
+	start_kernel(NULL);
+	ASSERT(pipe(err) == 0);
+	pid_t pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		int in[2];
+		if (pipe(in) == -1 || write(in[1], "ps\n", 3) != 3)
+			_exit(126);
+		close(in[1]);
+		int full = open("/dev/full", O_WRONLY);
+		dup2(in[0], 0);
+		dup2(full, 1);
+		dup2(err[1], 2);
+		close(err[0]);
+		execl(mipc(), mipc(), "attach", "--socket", sockpath, (char *)NULL);
+		_exit(127);
+	}
+	close(err[1]);
+	ASSERT(read_line(err[0], line, sizeof line, now_ms() + DEADLINE_MS) >= 0);
+	ASSERT_STR_EQ(line, "mipc: standard output: No space left on device");
+	close(err[0]);
+	ASSERT(waitpid(pid, &status, 0) == pid);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
@@ -1383,6 +1425,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(shutdown_verb),
 	TEST_CASE(attach_on_a_terminal),
 	TEST_CASE(attach_stops_when_nobody_reads),
+	TEST_CASE(attach_output_error_said),
 	TEST_CASE(attach_from_a_pipe),
 	TEST_CASE(scenario_then_serve),
 	TEST_CASE(flooded_child_cut_off),
