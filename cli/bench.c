@@ -46,6 +46,14 @@ struct figures {
 	long		 rss_kib;	/* the middle process's peak (kernel cases) */
 	double		 rates[BENCH_ROUNDS_MAX];	/* rt/s of every run, in run order */
 	int		 nrates;
+	int		 p50s[BENCH_ROUNDS_MAX];	/* p50 of every run (latency) */
+	int		 np50s;
+};
+
+/* The round-trip times of every run of a latency case, pooled. */
+struct samples {
+	int32_t		*v;
+	size_t		 n, cap;
 };
 
 static int failures;	/* cases that gave no result: their logs are kept */
@@ -108,27 +116,83 @@ add_result(struct figures *f, const char *line, int first)
 	return 0;
 }
 
-/* Everything in a file or pipe, to its end. */
+/* Everything in a file or pipe, to its end, in memory the caller frees. */
 static char *
 read_all(int fd)
 {
-	static char buf[65536];
-	size_t len = 0;
+	size_t len = 0, cap = 64 * 1024;
+	char *buf = malloc(cap);
 	ssize_t n;
 
-	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)n;
+	for (;;) {
+		if (buf == NULL)
+			mipc_die(1, "bench: out of memory for a case's output");
+		if ((n = read(fd, buf + len, cap - 1 - len)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if ((len += (size_t)n) == cap - 1) {
+			char *more = realloc(buf, cap *= 2);
+			if (more == NULL)
+				free(buf);
+			buf = more;
+		}
+	}
 	buf[len] = '\0';
 	return buf;
 }
 
-/* The last "result" line of what read_all read. */
-static char *
-last_result(char *buf)
+/* The line of buf that starts with word and a blank, or NULL. */
+static const char *
+find_line(const char *buf, const char *word)
 {
-	char *r = NULL;
+	size_t n = strlen(word);
 
-	for (char *p = strstr(buf, "result n="); p != NULL; p = strstr(p + 1, "result n="))
+	for (const char *p = buf; p != NULL; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, word, n) == 0 && (p[n] == ' ' || p[n] == '\n'))
+			return p;
+	return NULL;
+}
+
+/* Adds the times of out's "rtt US*COUNT ..." line to s.  Returns 0, or -1
+   if there is no such line or it is malformed. */
+static int
+add_samples(struct samples *s, const char *out)
+{
+	const char *p = find_line(out, "rtt");
+
+	if (p == NULL)
+		return -1;
+	for (p += 3; *p == ' '; ) {
+		char *e;
+		long us = strtol(p + 1, &e, 10);
+		if (*e != '*')
+			return -1;
+		unsigned long k = strtoul(e + 1, &e, 10);
+		for (; k > 0; k--) {
+			if (s->n == s->cap) {
+				size_t cap = s->cap ? s->cap * 2 : 65536;
+				int32_t *v = realloc(s->v, cap * sizeof *v);
+				if (v == NULL)
+					mipc_die(1, "bench: out of memory for round-trip times");
+				s->v = v;
+				s->cap = cap;
+			}
+			s->v[s->n++] = (int32_t)us;
+		}
+		p = e;
+	}
+	return *p == '\n' || *p == '\0' ? 0 : -1;
+}
+
+/* The last "result" line of what read_all read. */
+static const char *
+last_result(const char *buf)
+{
+	const char *r = NULL;
+
+	for (const char *p = strstr(buf, "result n="); p != NULL;
+	    p = strstr(p + 1, "result n="))
 		r = p;
 	return r;
 }
@@ -243,9 +307,11 @@ relay_main(const char *backend, int a, int b, int result)
 	}
 }
 
-/* The floors: the load straight to an echo, or through a relay. */
+/* The floors: the load straight to an echo, or through a relay.  With
+   samples, the round-trip times go there too. */
 static void
-run_floor(const char *backend, int relay, struct load_config lc, struct figures *f)
+run_floor(const char *backend, int relay, struct load_config lc, struct figures *f,
+    struct samples *samples)
 {
 	int ab[2], bc[2], res[2];
 
@@ -290,12 +356,14 @@ run_floor(const char *backend, int relay, struct load_config lc, struct figures 
 	}
 	close(res[1]);
 	char *out = read_all(res[0]);
-	if (add_result(f, last_result(out), 1) == -1) {
+	if (add_result(f, last_result(out), 1) == -1 ||
+	    (samples != NULL && add_samples(samples, out) == -1)) {
 		mipc_warn("bench: a floor run gave no result");
 		failures++;
 	}
 	if (relay)
 		add_mid(f, out);
+	free(out);
 	close(res[0]);
 	wait_case();
 	f->cpu_us = per_trip(cpu_us(RUSAGE_CHILDREN) - cpu0, f);
@@ -394,26 +462,34 @@ kernel_case(const struct options *o, const char *logdir, unsigned slots,
 	}
 	long rss = plat_peak_rss_kib();
 	memset(&f, 0, sizeof f);
+	char *times = NULL;	/* the first load's "rtt" line */
 	for (unsigned c = 0; c < clients; c++) {
 		char path[4096];
 		snprintf(path, sizeof path, "%s/load%u.log", logdir, c);
 		int fd = open(path, O_RDONLY);
-		if (fd == -1 || add_result(&f, last_result(read_all(fd)), c == 0) == -1)
+		char *log = fd != -1 ? read_all(fd) : NULL;
+		if (log == NULL || add_result(&f, last_result(log), c == 0) == -1)
 			mipc_warn("bench: load%u gave no result (see %s)", c, path);
+		const char *line = log != NULL && c == 0 ? find_line(log, "rtt") : NULL;
+		if (line != NULL)
+			times = strndup(line, strcspn(line, "\n"));
+		free(log);
 		if (fd != -1)
 			close(fd);
 	}
 	kernel_free(&k);
 	dprintf(out, "result n=%u errors=%u elapsed_us=%lld p50=%d p99=%d p999=%d "
-	    "all=%u\nrss %ld\nmid cpu_us=%lld\nrest cpu_us=%lld\n", f.n, f.errors,
+	    "all=%u\nrss %ld\nmid cpu_us=%lld\nrest cpu_us=%lld\n%s\n", f.n, f.errors,
 	    f.elapsed_us, f.p50, f.p99, f.p999, f.all, rss, (long long)loop_us,
-	    (long long)(cpu_us(RUSAGE_SELF) - loop_us));
+	    (long long)(cpu_us(RUSAGE_SELF) - loop_us), times != NULL ? times : "");
+	free(times);
 	_exit(0);
 }
 
 static void
 run_kernel(const struct options *o, const char *logdir, unsigned slots,
-    unsigned clients, int fill, struct load_config lc, struct figures *f)
+    unsigned clients, int fill, struct load_config lc, struct figures *f,
+    struct samples *samples)
 {
 	int res[2];
 
@@ -430,7 +506,8 @@ run_kernel(const struct options *o, const char *logdir, unsigned slots,
 	char *buf = read_all(res[0]);
 	close(res[0]);
 	wait_case();
-	if (add_result(f, strstr(buf, "result n="), 1) == -1) {
+	if (add_result(f, strstr(buf, "result n="), 1) == -1 ||
+	    (samples != NULL && add_samples(samples, buf) == -1)) {
 		mipc_warn("bench: the kernel run gave no result (logs in %s)", logdir);
 		failures++;
 	}
@@ -441,6 +518,7 @@ run_kernel(const struct options *o, const char *logdir, unsigned slots,
 	char *rest = strstr(buf, "rest cpu_us=");
 	f->cpu_us = per_trip(cpu_us(RUSAGE_CHILDREN) - cpu0 -
 	    (rest ? atoll(rest + strlen("rest cpu_us=")) : 0), f);
+	free(buf);
 }
 
 /*
@@ -491,6 +569,12 @@ json_figures(const char *name, const struct figures *f, int last)
 		printf(", \"round_trips_per_s_runs\": [");
 		for (int i = 0; i < f->nrates; i++)
 			printf("%s%.0f", i ? ", " : "", f->rates[i]);
+		printf("]");
+	}
+	if (f->np50s > 0) {
+		printf(", \"p50_us_runs\": [");
+		for (int i = 0; i < f->np50s; i++)
+			printf("%s%d", i ? ", " : "", f->p50s[i]);
 		printf("]");
 	}
 	printf("}%s\n", last ? "" : ",");
@@ -594,32 +678,75 @@ by_rate(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Adds run r of a latency case to f, whose times are pooled elsewhere. */
+static void
+pool_run(struct figures *f, const struct figures *r)
+{
+	unsigned all = f->all + r->all;
+
+	if (all > 0) {
+		f->cpu_us = (f->cpu_us * f->all + r->cpu_us * r->all) / all;
+		f->mid_cpu_us = (f->mid_cpu_us * f->all + r->mid_cpu_us * r->all) / all;
+	}
+	f->n += r->n;
+	f->all = all;
+	f->errors += r->errors;
+	f->elapsed_us += r->elapsed_us;
+	f->p50s[f->np50s++] = r->p50;
+}
+
+/* The percentiles of the pooled times s, into f. */
+static void
+percentiles(struct figures *f, struct samples *s)
+{
+	int p[3];
+
+	load_percentiles(s->v, s->n, p);
+	f->p50 = p[0];
+	f->p99 = p[1];
+	f->p999 = p[2];
+}
+
 /*
- * The throughput cases, run in rounds: each round runs every case once, the
- * floors beside the kernel, so a slow spell of the machine hits them alike.
- * Each figure is the run with the median rate (its CPU time and memory come
- * with it); every run's rate is kept for --json.
+ * Every case, run in rounds: each round runs every case once, the floors
+ * beside the kernel, so a slow spell of the machine hits them alike.  A
+ * latency figure pools the round trips of all its runs (one, a round's
+ * share of them); a throughput figure is the run with the median rate (its
+ * CPU time and memory come with it).  Every run's p50 or rate is kept for
+ * --json.
  */
 static void
 run_rounds(const struct options *o, const char *backend, const char *logdir,
-    unsigned rounds, struct load_config win, struct figures *f)
+    unsigned rounds, struct load_config one, struct load_config win,
+    struct figures *f)
 {
 	static struct figures runs[NCASES][BENCH_ROUNDS_MAX];
+	struct samples times[NCASES];
 	struct load_config five = win;
 
+	memset(f, 0, NCASES * sizeof *f);
+	memset(times, 0, sizeof times);
 	five.count = win.count / 2;
 	for (unsigned r = 0; r < rounds; r++) {
-		win.via_kernel = five.via_kernel = 0;
-		run_floor(backend, 0, win, &runs[D_PIPE][r]);
-		run_floor(backend, 1, win, &runs[R_PIPE][r]);
-		win.via_kernel = five.via_kernel = 1;
-		run_kernel(o, logdir, 6, 1, 0, win, &runs[K_PIPE][r]);
-		run_kernel(o, logdir, 6, 5, 0, five, &runs[K_FIVE][r]);
-		run_kernel(o, logdir, MIPC_SLOTS_MAX, 1, 1, win, &runs[K_BIG][r]);
+		one.via_kernel = win.via_kernel = five.via_kernel = 0;
+		run_floor(backend, 0, one, &runs[D_RTT][r], &times[D_RTT]);
+		run_floor(backend, 1, one, &runs[R_RTT][r], &times[R_RTT]);
+		run_floor(backend, 0, win, &runs[D_PIPE][r], NULL);
+		run_floor(backend, 1, win, &runs[R_PIPE][r], NULL);
+		one.via_kernel = win.via_kernel = five.via_kernel = 1;
+		run_kernel(o, logdir, 6, 1, 0, one, &runs[K_RTT][r], &times[K_RTT]);
+		run_kernel(o, logdir, 6, 1, 0, win, &runs[K_PIPE][r], NULL);
+		run_kernel(o, logdir, 6, 5, 0, five, &runs[K_FIVE][r], NULL);
+		run_kernel(o, logdir, MIPC_SLOTS_MAX, 1, 1, win, &runs[K_BIG][r], NULL);
 	}
 	for (int c = 0; c < NCASES; c++) {
-		if (c == D_RTT || c == R_RTT || c == K_RTT)
+		if (c == D_RTT || c == R_RTT || c == K_RTT) {
+			for (unsigned r = 0; r < rounds; r++)
+				pool_run(&f[c], &runs[c][r]);
+			percentiles(&f[c], &times[c]);
+			free(times[c].v);
 			continue;
+		}
 		double rates[BENCH_ROUNDS_MAX];
 		for (unsigned r = 0; r < rounds; r++)
 			rates[r] = rate(&runs[c][r]);
@@ -677,30 +804,30 @@ cmd_bench(struct options *o)
 	for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
 		sigaction(stop_signals[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A latency figure's round trips are shared out over the rounds. */
+	unsigned share = (count + rounds - 1) / rounds;
 	if (!o->json) {
-		printf("mipc bench: backend %s, %d CPU%s%s, %u round trips per figure "
-		    "after %u warm-up\n"
-		    "RTT in microseconds, one message in flight; rt/s with a window of "
-		    "64, the median\nof %u runs; CPU us/rt: user + system time of every "
-		    "process per round trip\nat window 64, and of the middle process "
-		    "alone\n", backend, cpus, cpus > 1 ? "s" : "",
-		    o->pin ? ", all pinned to CPU 0" : "", count,
-		    count / 10 < 10 ? 10 : count / 10, rounds);
+		printf("mipc bench: backend %s, %d CPU%s%s, every case run %u time%s, "
+		    "the floors beside\nthe kernel in each round.  RTT in microseconds, "
+		    "one message in flight: the\nround trips of all runs (%u each, after "
+		    "%u warm-up) pooled.  rt/s with a window\nof 64: the median run (%u "
+		    "round trips each).  CPU us/rt: user + system time\nof every process "
+		    "per round trip at window 64, and of the middle process alone\n",
+		    backend, cpus, cpus > 1 ? "s" : "", o->pin ? ", all pinned to CPU 0" : "",
+		    rounds, rounds > 1 ? "s" : "", share, share / 10 < 10 ? 10 : share / 10,
+		    count * 2);
 		fflush(stdout);
 	}
 	for (int s = 0; s < 2; s++) {
 		struct load_config one = {
-			.count = count, .warmup = count / 10 < 10 ? 10 : count / 10,
+			.count = share, .warmup = share / 10 < 10 ? 10 : share / 10,
 			.window = 1, .size = sizes[s], .port = 1, .pid = 100,
 		};
 		struct load_config win = one;
 		win.window = 64;
 		win.count = count * 2;
-		run_floor(backend, 0, one, &f[s][D_RTT]);
-		run_floor(backend, 1, one, &f[s][R_RTT]);
-		one.via_kernel = 1;
-		run_kernel(o, logdir, 6, 1, 0, one, &f[s][K_RTT]);
-		run_rounds(o, backend, logdir, rounds, win, f[s]);
+		win.warmup = count / 10 < 10 ? 10 : count / 10;
+		run_rounds(o, backend, logdir, rounds, one, win, f[s]);
 		if (o->json)
 			continue;
 		printf("\n%-30s RTT p50   p99  p99.9       rt/s CPU us/rt  middle"

@@ -26,6 +26,15 @@ by_value(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+void
+load_percentiles(int32_t *v, size_t n, int p[3])
+{
+	qsort(v, n, sizeof *v, by_value);
+	p[0] = n ? v[n / 2] : 0;
+	p[1] = n ? v[n * 99 / 100] : 0;
+	p[2] = n ? v[n * 999 / 1000] : 0;
+}
+
 static void __attribute__((noreturn))
 fail(const char *what)
 {
@@ -61,6 +70,33 @@ next_answer(struct linebuf *in, int fd, const char **line, size_t *len)
 		if (n == -1 && errno != EINTR)
 			fail("read");
 	}
+}
+
+/*
+ * The sorted round-trip times v[0..n) as one line, each distinct time once
+ * with its count: "rtt 23*5 24*17 31*1\n".  Runs of one load can then be
+ * pooled into one set of percentiles.
+ */
+static void
+write_samples(int fd, const int32_t *v, unsigned n)
+{
+	struct outq q;
+	char pair[32];
+
+	outq_init(&q);
+	if (outq_append(&q, "rtt", 3) == -1)
+		fail("rtt line");
+	for (unsigned i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && v[j] == v[i]; j++)
+			;
+		int k = snprintf(pair, sizeof pair, " %ld*%u", (long)v[i], j - i);
+		if (outq_append(&q, pair, (size_t)k) == -1)
+			fail("rtt line");
+	}
+	if (outq_append(&q, "\n", 1) == -1)
+		fail("rtt line");
+	flush_all(&q, fd);
+	outq_free(&q);
 }
 
 void
@@ -118,11 +154,12 @@ load_main(int fd, const struct load_config *cfg)
 	}
 	int64_t elapsed = plat_now_us() - start;
 	unsigned n = done > cfg->warmup ? done - cfg->warmup : 0;
-	qsort(rtt, n, sizeof *rtt, by_value);
+	int p[3];
+	load_percentiles(rtt, n, p);
 	dprintf(cfg->result_fd, "result n=%u errors=%u elapsed_us=%lld p50=%d p99=%d "
 	    "p999=%d all=%u\n", n, errors + (total - done), (long long)elapsed,
-	    n ? rtt[n / 2] : 0, n ? rtt[(size_t)n * 99 / 100] : 0,
-	    n ? rtt[(size_t)n * 999 / 1000] : 0, done);
+	    p[0], p[1], p[2], done);
+	write_samples(cfg->result_fd, rtt, n);
 	free(sent_at);
 	free(rtt);
 	_exit(0);

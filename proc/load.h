@@ -9,6 +9,7 @@
 #ifndef MIPC_LOAD_H
 #define MIPC_LOAD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct load_config {
@@ -23,12 +24,18 @@ struct load_config {
 };
 
 /*
- * Runs the load on fd, then writes one line to cfg->result_fd:
+ * Runs the load on fd, then writes two lines to cfg->result_fd and exits:
  *   result n=N errors=E elapsed_us=T p50=A p99=B p999=C all=D
- * (round-trip times in microseconds; D counts the warm-up too) and exits.
+ *   rtt US*COUNT US*COUNT ...
+ * (round-trip times in microseconds; D counts the warm-up too; the second
+ * line is every timed round trip, in order of time, equal times counted).
  */
 void	load_main(int fd, const struct load_config *cfg)
 	    __attribute__((noreturn));
+
+/* Sorts the round-trip times v[0..n) and puts their median, 99th and 99.9th
+   percentiles in p (0 if n is 0). */
+void	load_percentiles(int32_t *v, size_t n, int p[3]);
 
 /* Answers every line on fd with one short line, until end of file. */
 void	load_echo(int fd) __attribute__((noreturn));
