@@ -60,8 +60,13 @@ list_logs(const char *dir)
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 		char **more;
+		char path[4096], name[256];
 		if (len < 5 || strcmp(de->d_name + len - 4, ".log") != 0)
 			continue;
+		snprintf(name, sizeof name, "%.*s", (int)(len - 4), de->d_name);
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (!log_is_ours(path, name))
+			continue;	/* not a log of a run */
 		if ((more = realloc(names, (n + 1) * sizeof *names)) == NULL)
 			break;
 		names = more;

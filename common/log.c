@@ -68,6 +68,36 @@ stamp_at(const struct timespec *ts, char *buf, size_t size)
 	return slen + 4;
 }
 
+int
+log_is_ours(const char *path, const char *name)
+{
+	static const char stamp[] = "dddd-dd-dd dd:dd:dd.ddd ";
+	char head[128], first[64];
+	const char *s = head;
+	ssize_t n;
+	int fd;
+
+	/* Not blocking on a FIFO that somebody named x.log. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1)
+		return 0;
+	n = read(fd, head, sizeof head - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	head[n] = '\0';
+	size_t i = 0;
+	while (i < sizeof stamp - 1 && (stamp[i] == 'd' ?
+	    s[i] >= '0' && s[i] <= '9' : s[i] == stamp[i]))
+		i++;
+	if (i == sizeof stamp - 1)
+		s += i;
+	if (strcmp(name, "kernel") == 0)
+		snprintf(first, sizeof first, "kernel started: ");
+	else
+		snprintf(first, sizeof first, "started: %s, pid ", name);
+	return strncmp(s, first, strlen(first)) == 0;
+}
+
 size_t
 log_stamp(char *buf, size_t size)
 {

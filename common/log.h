@@ -55,6 +55,14 @@ size_t	logw_stamp(const struct logw *l, char *buf, size_t size);
 /* Flushes and closes. */
 void	logw_close(struct logw *l);
 
+/*
+ * Whether path, the file NAME.log of a log directory, is a log that a run
+ * wrote: its first line (after its timestamp, if any) is the one the kernel
+ * or a child starts its log with.  Any other file there is somebody else's,
+ * and a new run neither removes nor lists it.
+ */
+int	log_is_ours(const char *path, const char *name);
+
 /* "2026-11-23 23:40:01.123" into buf (at least 24 bytes); returns its length. */
 size_t	log_stamp(char *buf, size_t size);
 

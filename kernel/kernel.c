@@ -132,15 +132,20 @@ kernel_prepare_logs(const char *dir, int keep, char *why, size_t whysz)
 		closedir(d);
 		return 0;
 	}
+	/* The last run's logs go: its kernel.log, and each NAME.log that
+	   starts as a child's log does. */
 	while ((de = readdir(d)) != NULL) {
 		size_t n = strlen(de->d_name);
-		char path[4096];
+		char path[4096], name[MIPC_NAME_MAX + 1];
 		struct stat st;
 
-		if (n < 5 || strcmp(de->d_name + n - 4, ".log") != 0)
+		if (n < 5 || n - 4 > MIPC_NAME_MAX || strcmp(de->d_name + n - 4, ".log") != 0)
 			continue;
+		memcpy(name, de->d_name, n - 4);
+		name[n - 4] = '\0';
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (strcmp(name, "kernel") == 0 || log_is_ours(path, name)))
 			(void)unlink(path);
 	}
 	closedir(d);

@@ -112,8 +112,12 @@ child_start(struct kernel *k, int sock, int logfd, const struct child_config *cf
 	close(logfd);
 	/* The kernel's end is non-blocking; the child's own end blocks. */
 	(void)fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK);
-	if (cfg->load != NULL)
+	if (cfg->load != NULL) {
+		/* The first line of every child's log (see log_is_ours). */
+		dprintf(1, "started: %s, pid %lu, load generator\n", cfg->name,
+		    (unsigned long)cfg->pid);
 		load_main(sock, cfg->load);
+	}
 	else
 		child_main(sock, cfg);
 	_exit(0);

@@ -107,6 +107,32 @@ st=0
 has "$T/err" "kd/kernel.log: Is a directory (choose another with --log-dir)"
 [ -f "$T/kd/a.log" ] || fail "a refused run removed the last run's logs"
 
+# A new run replaces the last run's logs (with or without timestamps), but
+# not files of somebody else's that happen to end in .log; `mipc logs` lists
+# only the run's.
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lo" scenarios/walkthrough.mipc \
+    >/dev/null || fail "walkthrough into lo exited $?"
+echo "my notes" >"$T/lo/notes.log"
+: >"$T/lo/empty.log"
+cp "$T/lo/server.log" "$T/lo/copy.log"	# a child's log, but not by its name
+printf 'spawn solo\n' >"$T/solo.mipc"
+"$MIPC" run --backend "$BACKEND" --log-dir "$T/lo" "$T/solo.mipc" >/dev/null ||
+    fail "solo exited $?"
+for f in server client; do
+	[ ! -e "$T/lo/$f.log" ] || fail "the last run's $f.log was left"
+done
+for f in notes empty copy solo kernel; do
+	[ -f "$T/lo/$f.log" ] || fail "$f.log was removed"
+done
+has "$T/lo/notes.log" "my notes"
+"$MIPC" run --backend "$BACKEND" --log-dir "$T/lo" "$T/solo.mipc" >/dev/null ||
+    fail "solo again exited $?"
+[ "$(grep -c 'started: solo' "$T/lo/solo.log")" = 1 ] ||
+    fail "a timestamped log of the last run was not replaced"
+"$MIPC" logs --log-dir "$T/lo" >"$T/out" || fail "logs exited $?"
+[ "$(awk '{ print $1 }' "$T/out" | tr '\n' ' ')" = "kernel solo " ] ||
+    { cat "$T/out"; fail "mipc logs listed more than the run's logs"; }
+
 # A syntax error: exit 2, reported with its line, before anything ran.
 st=0
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/l4" tests/scenarios/syntax-unknown-verb.mipc >"$T/out" 2>"$T/err" || st=$?
