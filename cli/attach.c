@@ -27,6 +27,7 @@ struct attach {
 	int	 stdin_open;
 	int	 leaving;	/* quit or shutdown was sent */
 	int	 prompted;	/* a prompt is on the screen, maybe half typed after */
+	unsigned failed;	/* expects that failed */
 	struct linebuf from_kernel, from_user;
 };
 
@@ -88,6 +89,7 @@ send_line(struct attach *a, const char *s, size_t n)
 static void
 kernel_lines(struct attach *a)
 {
+	static const char failed[] = "ERR EINVAL expect failed";
 	const char *line;
 	size_t len;
 	enum linebuf_status st;
@@ -111,6 +113,9 @@ kernel_lines(struct attach *a)
 		    (len >= 4 && memcmp(line, "ERR ", 4) == 0)) {
 			if (a->waiting > 0)
 				a->waiting--;
+			if (len >= sizeof failed - 1 &&
+			    memcmp(line, failed, sizeof failed - 1) == 0)
+				a->failed++;
 		}
 	}
 	fflush(stdout);
@@ -237,6 +242,14 @@ cmd_attach(struct options *o)
 	}
 	if (a.prompted)
 		fputc('\n', stdout);	/* end the prompt's line */
+	if (a.failed > 0) {
+		/* As `mipc run` would: a session of expects is a test. */
+		fflush(stdout);
+		fprintf(stderr, "mipc: %u expect%s failed\n", a.failed,
+		    a.failed == 1 ? "" : "s");
+		if (status == 0)
+			status = 1;
+	}
 	linebuf_free(&a.from_kernel);
 	linebuf_free(&a.from_user);
 	close(a.sock);

@@ -1279,6 +1279,33 @@ TEST(attach_from_a_pipe)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* A session with a failed expect ends with status 1, as `mipc run` does,
+   after running to its end. */
+TEST(attach_failed_expect_exits_1)
+{
+	char in[300], out[300];
+
+	start_kernel(NULL);
+	snprintf(in, sizeof in, "%s/failing.txt", dir);
+	snprintf(out, sizeof out, "%s/out.txt", dir);
+	write_file(in,
+	    "{.message=x,.pid=1234,.port=8080}\n"
+	    "expect ok\n"
+	    "expect err ENOENT\n"
+	    "expect ok\n"
+	    "ps\n");
+	ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath, (char *)NULL), 1);
+	char *o = slurp(out);
+	ASSERT(strstr(o, "ERR EINVAL expect failed") != NULL);
+	ASSERT(strstr(o, "| NAME") != NULL);	/* the line after them ran */
+	ASSERT(strstr(o, "mipc: 2 expects failed\n") != NULL);
+	/* and with every expect held, 0 */
+	write_file(in, "{.message=x,.pid=1234,.port=8080}\nexpect err ENOENT\n");
+	ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath, (char *)NULL), 0);
+	ASSERT(strstr(slurp(out), "expects failed") == NULL);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* help lists the verbs, one line each, before its answer. */
 TEST(help_lists_the_verbs)
 {
@@ -1427,6 +1454,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(attach_stops_when_nobody_reads),
 	TEST_CASE(attach_output_error_said),
 	TEST_CASE(attach_from_a_pipe),
+	TEST_CASE(attach_failed_expect_exits_1),
 	TEST_CASE(scenario_then_serve),
 	TEST_CASE(flooded_child_cut_off),
 	TEST_CASE(help_lists_the_verbs),
