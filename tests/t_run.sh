@@ -90,6 +90,23 @@ st=0
 grep -q '^| s  *1  *- *running' "$T/out" || { cat "$T/out"; fail "ps after CONT does not say running"; }
 has "$T/lc/s.log" 'received "m1" from pid 2 via port 80'
 
+# A child ignores SIGPIPE (it takes a closed kernel as a write error), so
+# kill NAME PIPE is done once sent, as USR1 is done when it has ended it.
+cat >"$T/pipe.mipc" <<'EOF2'
+spawn s
+kill s PIPE
+expect ok
+expect alive s
+kill s USR1
+expect ok
+expect dead s
+EOF2
+st=0
+"$MIPC" run --no-time --timeout 1000 --backend "$BACKEND" --log-dir "$T/lpi" "$T/pipe.mipc" \
+    >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "kill NAME PIPE: exit $st"; }
+has "$T/out" "OK SIGPIPE sent to s"
+
 # A file is read once, checked and run as read: a pipe works too.
 st=0
 printf 'spawn s pid=1\nexpect alive s\n' |
