@@ -534,17 +534,30 @@ expect_result(struct kernel *k, struct console *c, int held, const char *fmt, ..
 
 /* ----- the verbs ----- */
 
+/* Lists the children in the order they were spawned (the newest is at the
+   head of k->peers), the dead with why they died. */
 static void
 do_ps(struct kernel *k, struct console *c)
 {
 	char line[MIPC_ANSWER_MAX];
+	struct peer **kids = NULL;
+	size_t n = 0;
 
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		n += p->kind == PEER_CHILD;
+	if (n > 0 && (kids = malloc(n * sizeof *kids)) == NULL) {
+		finish(k, c, "ERR EAGAIN out of memory for the list; try again");
+		return;
+	}
+	n = 0;
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		if (p->kind == PEER_CHILD)
+			kids[n++] = p;
 	out_listing(c, "NAME              PID      OS PID  STATE");
-	for (struct peer *p = k->peers; p != NULL; p = p->next) {
+	while (n > 0) {
+		struct peer *p = kids[--n];
 		char ospid[16] = "-";
 		const char *state = "running";
-		if (p->kind != PEER_CHILD)
-			continue;
 		if (!k->cfg.no_time)
 			snprintf(ospid, sizeof ospid, "%ld", (long)p->ospid);
 		if (p->state == CHILD_STOPPED)
@@ -556,6 +569,7 @@ do_ps(struct kernel *k, struct console *c)
 		    state);
 		out_listing(c, line);
 	}
+	free(kids);
 	snprintf(line, sizeof line, "%u attached client%s", k->nclients,
 	    k->nclients == 1 ? "" : "s");
 	out_listing(c, line);

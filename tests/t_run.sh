@@ -88,6 +88,8 @@ st=0
 "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lc" "$T/cont.mipc" >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 0 ] || { cat "$T/out"; fail "kill right after CONT: exit $st"; }
 grep -q '^| s  *1  *- *running' "$T/out" || { cat "$T/out"; fail "ps after CONT does not say running"; }
+[ "$(sed -n 's/^| \([sc]\)  .*/\1/p' "$T/out" | tr -d '\n')" = sc ] ||
+    { cat "$T/out"; fail "ps does not list the children in the order they were spawned"; }
 has "$T/lc/s.log" 'received "m1" from pid 2 via port 80'
 
 # A child ignores SIGPIPE (it takes a closed kernel as a write error), so
