@@ -1073,18 +1073,23 @@ kernel_loop(struct kernel *k)
 		}
 		k->now = plat_now_ms();
 		logw_tick(&k->log);
+		/* New clients come last: a client that left in this batch
+		   has then given its descriptor back for one that arrives. */
+		int arrivals = 0;
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].fd;
 			if (fd == k->sigpipe[0]) {
 				handle_signals(k);
 			} else if (fd == k->listen_fd) {
-				accept_clients(k);
+				arrivals = 1;
 			} else {
 				struct peer *p = peer_by_fd(k, fd);
 				if (p != NULL && (evs[i].mask & EV_READ))
 					peer_read(k, p);
 			}
 		}
+		if (arrivals)
+			accept_clients(k);
 		route_expire(&k->route, k->now);
 		console_poke(k);
 	}
