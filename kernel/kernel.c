@@ -840,19 +840,42 @@ kernel_child_ended(struct kernel *k, struct peer *p, int status)
 }
 
 /* Accepts every pending connection on the listening socket. */
+/*
+ * Before a client is refused for want of room (a descriptor, a place among
+ * the clients): some may have left without our noticing yet, so read what
+ * they sent, and their end of file, which gives their room back.
+ */
+static void
+sweep_clients(struct kernel *k)
+{
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		if (p->kind == PEER_CLIENT && p->reading)
+			peer_read_(k, p, 1);
+}
+
 static void
 accept_clients(struct kernel *k)
 {
+	int swept = 0;
+
 	for (;;) {
 		int fd = listen_accept(k->listen_fd, &k->log);
+		if (fd == -1 && (errno == EMFILE || errno == ENFILE)) {
+			int err = errno;
+			if (!swept) {
+				sweep_clients(k);
+				swept = 1;
+				continue;
+			}
+			if (listen_refuse(k->listen_fd, &k->log, err) == 0)
+				continue;
+			return;
+		}
 		if (fd == -1)
 			return;
-		if (k->nclients >= MIPC_CLIENTS_MAX) {
-			/* Some may have left already without our noticing: read
-			   what they sent, and their end of file, before refusing. */
-			for (struct peer *p = k->peers; p != NULL; p = p->next)
-				if (p->kind == PEER_CLIENT && p->reading)
-					peer_read_(k, p, 1);
+		if (k->nclients >= MIPC_CLIENTS_MAX && !swept) {
+			sweep_clients(k);
+			swept = 1;
 		}
 		if (k->nclients >= MIPC_CLIENTS_MAX) {
 			static const char full[] = "ERR ENOSPC too many clients attached "

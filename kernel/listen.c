@@ -185,10 +185,8 @@ listen_open(const char *path)
 	return fd;
 }
 
-/* Out of descriptors: takes the next connection with the spare's and
-   refuses it.  Returns 0 if one was refused, -1 if none could be. */
-static int
-refuse_one(int lfd, struct logw *log, int err)
+int
+listen_refuse(int lfd, struct logw *log, int err)
 {
 	static const char full[] = "ERR ENOSPC the kernel is out of file "
 	    "descriptors (raise ulimit -n, or run fewer processes); try again "
@@ -218,9 +216,8 @@ listen_accept(int lfd, struct logw *log)
 		if (fd == -1) {
 			if (errno == EINTR)
 				continue;
-			if ((errno == EMFILE || errno == ENFILE) &&
-			    refuse_one(lfd, log, errno) == 0)
-				continue;
+			if (errno == EMFILE || errno == ENFILE)
+				return -1;	/* the caller's to refuse */
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				logw_printf(log, "listen_accept: %s", strerror(errno));
 			return -1;

@@ -22,10 +22,14 @@ int	listen_default_path(char *buf, size_t size);
  */
 int	listen_open(const char *path);
 
-/* Accepts one connection from our own uid (others are refused and logged;
-   so are all while the process is out of descriptors, with an ERR line).
-   Returns the non-blocking fd, or -1 when none is waiting. */
+/* Accepts one connection from our own uid (others are refused and logged).
+   Returns the non-blocking fd, or -1 when none is waiting, or -1 with errno
+   EMFILE or ENFILE when the process is out of descriptors. */
 int	listen_accept(int fd, struct logw *log);
+/* Out of descriptors (err): takes the next connection with a descriptor
+   kept spare for this, answers it with an ERR line and closes it.  Returns
+   0 if one was refused, -1 if none was waiting. */
+int	listen_refuse(int fd, struct logw *log, int err);
 
 /* Closes the socket and removes its file, if the file is still the one it
    bound (not another kernel's, started there since). */
