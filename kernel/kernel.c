@@ -352,14 +352,14 @@ label_part(struct peer *p)
 
 /*
  * A process leaves: route.c releases what it held.  A client's record goes at
- * once; a child's stays, dead, for `ps` and `expect dead`.
+ * once; a child's stays, dead, for `ps` and `expect dead`.  Returns 0, or -1
+ * if it was gone already.
  */
-static void
-peer_gone(struct kernel *k, struct peer *p, const char *why)
+static int
+peer_leave(struct kernel *k, struct peer *p, const char *why)
 {
-
 	if (p->rp.owner == NULL)
-		return;		/* gone already */
+		return -1;
 	logw_printf(&k->log, "%s %s", peer_label(p), why);
 	route_proc_gone(&k->route, &p->rp, why);
 	p->rp.owner = NULL;
@@ -368,7 +368,15 @@ peer_gone(struct kernel *k, struct peer *p, const char *why)
 		k->nclients--;
 		p->quitting = 2;	/* freed at the end of the turn */
 	}
-	console_poke(k);
+	return 0;
+}
+
+/* A process leaves, and the console goes on with what waited for that. */
+static void
+peer_gone(struct kernel *k, struct peer *p, const char *why)
+{
+	if (peer_leave(k, p, why) == 0)
+		console_poke(k);
 }
 
 void
@@ -831,12 +839,15 @@ kernel_child_ended(struct kernel *k, struct peer *p, int status)
 	p->state = CHILD_DEAD;
 	k->nchildren--;
 	kernel_trace(k, "  * %s (pid %u) %s", p->name, (unsigned)p->rp.pid, p->why);
-	peer_gone(k, p, p->why);
+	peer_leave(k, p, p->why);
 	/* Its record stays for ps and expect (what it received too), not its
 	   buffers: a kernel that spawns and kills all day must not grow. */
 	peer_release_io(p);
 	if (k->child_exit != NULL)
 		k->child_exit(k, p);
+	/* Only now: the console may spawn a child by the same name at once,
+	   into this record. */
+	console_poke(k);
 }
 
 /* Accepts every pending connection on the listening socket. */

@@ -109,6 +109,24 @@ st=0
 [ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "kill NAME PIPE: exit $st"; }
 has "$T/out" "OK SIGPIPE sent to s"
 
+# A name is free again once kill has answered: a child spawned by it at
+# once gets its lines (its record was the dead one's, emptied after).
+cat >"$T/again.mipc" <<'EOF2'
+spawn s pid=1
+kill s
+spawn s pid=1
+s: c {.message=x,.pid=1,.port=80}
+expect ok
+s: c {.message=x,.pid=1,.port=81}
+expect ok
+wait s
+expect ok
+EOF2
+st=0
+"$MIPC" run --no-time --timeout 1000 --backend "$BACKEND" --log-dir "$T/lag" "$T/again.mipc" \
+    >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "spawn right after kill: exit $st"; }
+
 # A file is read once, checked and run as read: a pipe works too.
 st=0
 printf 'spawn s pid=1\nexpect alive s\n' |
