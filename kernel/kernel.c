@@ -71,8 +71,8 @@ catch_signals(struct kernel *k)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
-static void
-restore_signals(void)
+void
+kernel_restore_signals(void)
 {
 	struct sigaction sa;
 
@@ -1160,7 +1160,7 @@ kernel_free(struct kernel *k)
 	logw_close(&k->log);
 	if (k->ev != NULL)
 		ev_free(k->ev);
-	restore_signals();
+	kernel_restore_signals();
 	if (k->sigpipe[0] != -1) {
 		close(k->sigpipe[0]);
 		close(k->sigpipe[1]);

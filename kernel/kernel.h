@@ -124,6 +124,9 @@ struct kernel {
    there, and then (unless keep) removes the *.log files of the last run, as
    kernel_init does.  Returns 0, or -1 having touched no log and written
    what failed into why ("PATH: reason"). */
+/* Puts back the default action of the signals a kernel catches: a kernel
+   does at its end, and a child it forks at its start. */
+void	kernel_restore_signals(void);
 int	kernel_prepare_logs(const char *dir, int keep, char *why, size_t whysz);
 int	kernel_init(struct kernel *k, const struct kconfig *cfg);
 /* Serves until k->stopping is set.  Returns k->status. */

@@ -88,18 +88,12 @@ free_pid(struct kernel *k)
 static void
 child_start(struct kernel *k, int sock, int logfd, const struct child_config *cfg)
 {
-	struct sigaction sa;
 	int keep[2] = { sock, logfd };
 	int null;
 
 	/* Its own process group: a ^C at the terminal is the kernel's to handle. */
 	(void)setpgid(0, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGCHLD, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGTERM, &sa, NULL);
+	kernel_restore_signals();
 	plat_close_from3(keep, 2);
 	(void)k;
 	if ((null = open("/dev/null", O_RDONLY)) != -1) {

@@ -93,7 +93,8 @@ grep -q '^| s  *1  *- *running' "$T/out" || { cat "$T/out"; fail "ps after CONT 
 has "$T/lc/s.log" 'received "m1" from pid 2 via port 80'
 
 # A child ignores SIGPIPE (it takes a closed kernel as a write error), so
-# kill NAME PIPE is done once sent, as USR1 is done when it has ended it.
+# kill NAME PIPE is done once sent, as USR1 or HUP (which the kernel itself
+# catches) are done when they have ended it.
 cat >"$T/pipe.mipc" <<'EOF2'
 spawn s
 kill s PIPE
@@ -102,6 +103,10 @@ expect alive s
 kill s USR1
 expect ok
 expect dead s
+spawn h
+kill h HUP
+expect ok
+expect dead h
 EOF2
 st=0
 "$MIPC" run --no-time --timeout 1000 --backend "$BACKEND" --log-dir "$T/lpi" "$T/pipe.mipc" \
