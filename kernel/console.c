@@ -208,21 +208,26 @@ take_outcome(const char *s, const char *end, struct cmd *c, char *why, size_t wh
 	return -1;
 }
 
-/* The text between the first and the last '"' of s..end. */
+/*
+ * "TEXT" at *s (after blanks), TEXT running to the last '"' of the line, so
+ * that it may hold quotes itself.  *s is left after that quote.
+ */
 static int
-take_quoted(const char *s, const char *end, const char **t, size_t *n)
+take_quoted(const char **s, const char *end, const char **t, size_t *n)
 {
-	const char *a = memchr(s, '"', (size_t)(end - s));
-	const char *b = end;
+	const char *a = *s, *b = end;
 
-	if (a == NULL)
+	while (a < end && blank(*a))
+		a++;
+	if (a == end || *a != '"')
 		return -1;
 	while (b > a + 1 && b[-1] != '"')
 		b--;
-	if (b <= a + 1 || b[-1] != '"' || b - 1 == a)
+	if (b <= a + 1)
 		return -1;
 	*t = a + 1;
 	*n = (size_t)(b - 1 - (a + 1));
+	*s = b;
 	return 0;
 }
 
@@ -243,11 +248,11 @@ parse_expect(const char *s, const char *end, struct cmd *c, char *why, size_t wh
 			return take_outcome(q, end, c, why, whysz);
 		}
 		c->verb = V_EXPECT_RECEIVED;
-		if (take_quoted(q, end, &c->arg, &c->arglen) == -1) {
+		if (take_quoted(&q, end, &c->arg, &c->arglen) == -1) {
 			snprintf(why, whysz, "expected \"TEXT\" after 'received'");
 			return -1;
 		}
-		return 0;
+		return no_more(q, end, why, whysz);
 	}
 	if (is_word(w, n, "ok") || is_word(w, n, "err")) {
 		c->verb = is_word(w, n, "ok") ? V_EXPECT_OK : V_EXPECT_ERR;
@@ -331,16 +336,20 @@ parse_spawn(const char *s, const char *end, struct cmd *c, char *why, size_t why
 		} else if (n > 6 && memcmp(w, "reply=\"", 7) == 0) {
 			const char *t;
 			size_t tl;
-			if (take_quoted(w, end, &t, &tl) == -1 || tl > MIPC_TEXT_MAX ||
-			    memchr(t, '\0', tl) != NULL) {
+			s = w + 6;
+			if (take_quoted(&s, end, &t, &tl) == -1) {
+				snprintf(why, whysz, "expected reply=\"TEXT\": the closing "
+				    "'\"' is missing");
+				return -1;
+			}
+			if (tl > MIPC_TEXT_MAX || memchr(t, '\0', tl) != NULL) {
 				snprintf(why, whysz, "expected reply=\"TEXT\" with at most "
-				    "%d bytes of TEXT", MIPC_TEXT_MAX);
+				    "%d bytes of TEXT and no NUL", MIPC_TEXT_MAX);
 				return -1;
 			}
 			c->ccfg.reply = REPLY_FIXED;
 			memcpy(c->ccfg.reply_text, t, tl);
 			c->ccfg.reply_text[tl] = '\0';
-			s = end;	/* the quoted text runs to the end of the line */
 		} else {
 			snprintf(why, whysz, "expected pid=N or reply=echo|\"TEXT\", "
 			    "got '%.*s'", (int)n, w);
