@@ -867,7 +867,7 @@ sweep_clients(struct kernel *k)
 static void
 accept_clients(struct kernel *k)
 {
-	int swept = 0;
+	int swept = 0;	/* for the connection waiting now */
 
 	for (;;) {
 		int fd = listen_accept(k->listen_fd, &k->log);
@@ -878,16 +878,16 @@ accept_clients(struct kernel *k)
 				swept = 1;
 				continue;
 			}
+			swept = 0;
 			if (listen_refuse(k->listen_fd, &k->log, err) == 0)
 				continue;
 			return;
 		}
 		if (fd == -1)
 			return;
-		if (k->nclients >= MIPC_CLIENTS_MAX && !swept) {
+		if (k->nclients >= MIPC_CLIENTS_MAX && !swept)
 			sweep_clients(k);
-			swept = 1;
-		}
+		swept = 0;
 		if (k->nclients >= MIPC_CLIENTS_MAX) {
 			static const char full[] = "ERR ENOSPC too many clients attached "
 			    "(64); try again later\n";
