@@ -659,6 +659,12 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 			return;
 		}
 		break;
+	case V_EXPECT_OK: case V_EXPECT_ERR:
+		if (c->last[0] == '\0') {
+			expect_result(k, c, 0, "no line before it has been answered");
+			return;
+		}
+		break;
 	default:
 		break;
 	}
@@ -979,7 +985,7 @@ console_new(struct kernel *k, struct peer *client)
 		return NULL;
 	c->k = k;
 	c->client = client;
-	snprintf(c->last, sizeof c->last, "OK");
+	c->last[0] = '\0';	/* no line answered yet */
 	c->next = k->consoles;
 	k->consoles = c;
 	return c;
