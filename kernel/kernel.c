@@ -731,12 +731,36 @@ peer_lines(struct kernel *k, struct peer *p)
  * and it goes once every line it sent is answered (client_done).  A send of
  * no bytes tells the two apart: it fails with EPIPE only on a closed socket.
  */
+/* Whether p has closed its socket (not only its sending half): a zero-byte
+   send says EPIPE then, and costs nothing otherwise. */
+static int
+peer_closed(const struct peer *p)
+{
+	return send(p->fd, "", 0, 0) == -1 && errno == EPIPE;
+}
+
+/*
+ * A client whose lines wait behind a console line in progress is not read,
+ * so its end of file would be seen only once that line is done, and a
+ * `sleep` may take an hour: meanwhile its pid, its ports and its place among
+ * the clients stay taken.  Whether it has closed its socket is asked
+ * instead, each time the loop wakes, before what woke it is handled.
+ */
+static void
+notice_departures(struct kernel *k)
+{
+	for (struct peer *p = k->peers; p != NULL; p = p->next)
+		if (p->kind == PEER_CLIENT && p->fd != -1 && p->rp.owner != NULL &&
+		    (p->held != NULL || console_busy(p->con)) && peer_closed(p))
+			peer_gone(k, p, "disconnected");
+}
+
 static void
 client_eof(struct kernel *k, struct peer *p)
 {
 	size_t partial = linebuf_pending(&p->in);
 
-	if (send(p->fd, "", 0, 0) == -1 && errno == EPIPE) {
+	if (peer_closed(p)) {
 		if (partial > 0)
 			logw_printf(&k->log, "%s closed in the middle of a line: "
 			    "%zu bytes dropped", peer_label(p), partial);
@@ -859,6 +883,7 @@ kernel_child_ended(struct kernel *k, struct peer *p, int status)
 static void
 sweep_clients(struct kernel *k)
 {
+	notice_departures(k);
 	for (struct peer *p = k->peers; p != NULL; p = p->next)
 		if (p->kind == PEER_CLIENT && p->reading)
 			peer_read_(k, p, 1);
@@ -1107,6 +1132,7 @@ kernel_loop(struct kernel *k)
 		}
 		k->now = plat_now_ms();
 		logw_tick(&k->log);
+		notice_departures(k);
 		/* New clients come last: a client that left in this batch
 		   has then given its descriptor back for one that arrives. */
 		int arrivals = 0;

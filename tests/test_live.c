@@ -756,6 +756,22 @@ TEST(trickled)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* A client that closes while a console line of its own is in progress (a
+   long sleep) leaves at once: its pid is free for the next client. */
+TEST(client_gone_during_its_sleep)
+{
+	start_kernel(NULL);
+	int a = connect_kernel();
+	ask(a, "c {.message=x,.pid=7,.port=7}", "OK port 7 registered");
+	say(a, "sleep 60000");
+	close(a);
+	int b = connect_kernel();
+	ask(b, "c {.message=x,.pid=7,.port=8}", "OK port 8 registered");
+	ask(b, "{.message=x,.pid=7,.port=7}", "ERR ENOENT port 7 is not registered");
+	close(b);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* 200 clients vanish in the middle of a line; the kernel serves on. */
 TEST(vanishing_clients)
 {
@@ -1444,6 +1460,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(expect_received_past_the_bound),
 	TEST_CASE(garbage_answered),
 	TEST_CASE(trickled),
+	TEST_CASE(client_gone_during_its_sleep),
 	TEST_CASE(vanishing_clients),
 	TEST_CASE(vanished_clients_make_room),
 	TEST_CASE(client_never_reads),
