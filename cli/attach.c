@@ -28,6 +28,7 @@ struct attach {
 	int	 leaving;	/* quit or shutdown was sent */
 	int	 prompted;	/* a prompt is on the screen, maybe half typed after */
 	unsigned failed;	/* expects that failed */
+	int	 refused;	/* the kernel would not take us */
 	struct linebuf from_kernel, from_user;
 };
 
@@ -108,6 +109,9 @@ kernel_lines(struct attach *a)
 		}
 		fwrite(line, 1, len, stdout);
 		fputc('\n', stdout);
+		if (len >= sizeof LISTEN_REFUSED - 1 &&
+		    memcmp(line, LISTEN_REFUSED, sizeof LISTEN_REFUSED - 1) == 0)
+			a->refused = 1;
 		if ((len >= 2 && memcmp(line, "OK", 2) == 0 &&
 		    (len == 2 || line[2] == ' ')) ||
 		    (len >= 4 && memcmp(line, "ERR ", 4) == 0)) {
@@ -129,8 +133,9 @@ user_lines(struct attach *a)
 	size_t len;
 	enum linebuf_status st;
 
-	/* From a pipe, one line at a time: the next waits for the answer. */
-	while ((a->tty || a->waiting == 0) &&
+	/* From a pipe, one line at a time: the next waits for the answer.
+	   Nothing goes after quit or shutdown. */
+	while (!a->leaving && (a->tty || a->waiting == 0) &&
 	    (st = linebuf_next(&a->from_user, &line, &len)) != LB_NONE) {
 		if (st == LB_TOOLONG) {
 			printf("ERR EMSGSIZE line longer than %d bytes, not sent\n",
@@ -147,6 +152,25 @@ user_lines(struct attach *a)
 		a->waiting++;
 	}
 	return 0;
+}
+
+/*
+ * The kernel has closed the connection: prints what it sent before, and
+ * says so unless the user asked for it.  Returns the exit status.
+ */
+static int
+kernel_closed(struct attach *a)
+{
+	struct pollfd pfd = { a->sock, POLLIN, 0 };
+
+	while (poll(&pfd, 1, 0) == 1 && linebuf_read(&a->from_kernel, a->sock) > 0)
+		kernel_lines(a);
+	kernel_lines(a);
+	if (a->leaving)
+		return 0;
+	if (!a->refused)	/* a refusal says why itself */
+		fprintf(stderr, "mipc: the kernel closed the connection\n");
+	return 1;
 }
 
 int
@@ -189,7 +213,18 @@ cmd_attach(struct options *o)
 		};
 		int nfds = a.stdin_open && (a.tty || a.waiting == 0) ? 2 : 1;
 
+		if (a.refused) {	/* it said why, and closes */
+			status = 1;
+			break;
+		}
 		if (user_lines(&a) == -1) {
+			if (errno == EPIPE || errno == ECONNRESET) {
+				/* It closed first: what it said before, a
+				   refusal say, is worth more than our write's
+				   error. */
+				status = kernel_closed(&a);
+				break;
+			}
 			fprintf(stderr, "mipc: cannot write to the kernel: %s\n",
 			    strerror(errno));
 			status = 1;
@@ -208,12 +243,7 @@ cmd_attach(struct options *o)
 		if (pfd[0].revents != 0) {
 			ssize_t n = linebuf_read(&a.from_kernel, a.sock);
 			if (n == 0 || (n == -1 && errno != EAGAIN)) {
-				kernel_lines(&a);
-				if (!a.leaving) {
-					fprintf(stderr, "mipc: the kernel closed the "
-					    "connection\n");
-					status = 1;
-				}
+				status = kernel_closed(&a);
 				break;
 			}
 			kernel_lines(&a);

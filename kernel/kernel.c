@@ -914,8 +914,8 @@ accept_clients(struct kernel *k)
 			sweep_clients(k);
 		swept = 0;
 		if (k->nclients >= MIPC_CLIENTS_MAX) {
-			static const char full[] = "ERR ENOSPC too many clients attached "
-			    "(64); try again later\n";
+			static const char full[] = LISTEN_REFUSED "too many clients "
+			    "attached (64); try again later\n";
 			(void)write(fd, full, sizeof full - 1);
 			logw_printf(&k->log, "client refused: %d attached already",
 			    k->nclients);

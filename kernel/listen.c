@@ -188,7 +188,7 @@ listen_open(const char *path)
 int
 listen_refuse(int lfd, struct logw *log, int err)
 {
-	static const char full[] = "ERR ENOSPC the kernel is out of file "
+	static const char full[] = LISTEN_REFUSED "the kernel is out of file "
 	    "descriptors (raise ulimit -n, or run fewer processes); try again "
 	    "later\n";
 	int fd;

@@ -14,6 +14,10 @@
  */
 int	listen_default_path(char *buf, size_t size);
 
+/* How a refusal line starts: the kernel sends it to a client it will not
+   take (too many clients, no descriptor left), then closes. */
+#define LISTEN_REFUSED	"ERR ENOSPC refused: "
+
 /*
  * Makes the socket's directory (0700, owned by us, checked with lstat),
  * replaces a socket file left by a dead kernel, refuses a live one, and binds

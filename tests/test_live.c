@@ -989,8 +989,8 @@ TEST(out_of_descriptors_refused)
 			ASSERT(read_line(c[n], line, sizeof line,
 			    now_ms() + DEADLINE_MS) >= 0);
 		while (strncmp(line, "| ", 2) == 0);
-		if (strncmp(line, "ERR ENOSPC the kernel is out of file descriptors",
-		    48) == 0)
+		if (strncmp(line, "ERR ENOSPC refused: the kernel is out of file "
+		    "descriptors", 57) == 0)
 			refused = 1;
 		else
 			ASSERT_STR_EQ(line, "OK");
@@ -1333,6 +1333,54 @@ TEST(attach_failed_expect_exits_1)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* Nothing is sent after quit: the lines after it in the input are left,
+   and attach ends well. */
+TEST(attach_quit_ends_the_session)
+{
+	char in[300], out[300];
+
+	start_kernel(NULL);
+	snprintf(in, sizeof in, "%s/quit.txt", dir);
+	snprintf(out, sizeof out, "%s/out.txt", dir);
+	write_file(in, "ps\nquit\nps\n");
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath,
+		    (char *)NULL), 0);
+		char *o = slurp(out);
+		ASSERT(strstr(o, "OK bye\n") != NULL);
+		ASSERT(strstr(o, "mipc:") == NULL);
+		ASSERT(strstr(strstr(o, "| NAME") + 1, "| NAME") == NULL);
+	}
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* A kernel with every client place taken refuses attach: the user sees
+   its ERR line, that alone, and the status is 1, every time. */
+TEST(attach_refused_when_full)
+{
+	char in[300], out[300];
+	int c[MIPC_CLIENTS_MAX];
+
+	start_kernel(NULL);
+	for (int i = 0; i < MIPC_CLIENTS_MAX; i++) {
+		c[i] = connect_kernel();
+		ask(c[i], "ps", "OK");
+	}
+	snprintf(in, sizeof in, "%s/one.txt", dir);
+	snprintf(out, sizeof out, "%s/out.txt", dir);
+	write_file(in, "c {.message=x,.pid=1,.port=1}\n");
+	for (int i = 0; i < 5; i++) {
+		ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath,
+		    (char *)NULL), 1);
+		char *o = slurp(out);
+		ASSERT_STR_EQ(o, "ERR ENOSPC refused: too many clients attached (64); "
+		    "try again later\n");
+	}
+	for (int i = 0; i < MIPC_CLIENTS_MAX; i++)
+		close(c[i]);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* help lists the verbs, one line each, before its answer. */
 TEST(help_lists_the_verbs)
 {
@@ -1483,6 +1531,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(attach_output_error_said),
 	TEST_CASE(attach_from_a_pipe),
 	TEST_CASE(attach_failed_expect_exits_1),
+	TEST_CASE(attach_quit_ends_the_session),
+	TEST_CASE(attach_refused_when_full),
 	TEST_CASE(scenario_then_serve),
 	TEST_CASE(flooded_child_cut_off),
 	TEST_CASE(help_lists_the_verbs),
