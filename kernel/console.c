@@ -806,7 +806,6 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 		return;
 	case V_SHUTDOWN:
 		finish(k, c, "OK shutting down");
-		logw_printf(&k->log, "console: shutdown");
 		k->stopping = 3;
 		c->done = 1;
 		return;
@@ -1126,6 +1125,15 @@ console_line(struct kernel *k, struct console *c, const char *line, size_t len)
 	}
 	exec_cmd(k, c, &cmd);
 	check(k, c);
+}
+
+void
+console_stop(struct kernel *k)
+{
+	for (struct console *c = k->consoles; c != NULL; c = c->next)
+		if (c->client != NULL && c->wait != W_NONE)
+			finish(k, c, "ERR ECONNRESET the kernel stopped before this "
+			    "line was done");
 }
 
 int

@@ -706,8 +706,10 @@ peer_lines(struct kernel *k, struct peer *p)
 			return;
 	}
 	/* A console line that is not done holds back every line after it,
-	   requests too: each line finishes before the next one runs. */
+	   requests too: each line finishes before the next one runs.  Once
+	   the kernel is stopping, a client's lines no longer run. */
 	while (p->fd != -1 && p->quitting == 0 &&
+	    !(p->kind == PEER_CLIENT && k->stopping) &&
 	    !(p->kind == PEER_CLIENT && console_busy(p->con)) &&
 	    (st = linebuf_next(&p->in, &line, &len)) != LB_NONE) {
 		if (st == LB_TOOLONG) {
@@ -1168,6 +1170,11 @@ kernel_free(struct kernel *k)
 	if (k->listen_fd != -1 && ev_del(k->ev, k->listen_fd, EV_READ) == -1)
 		logw_printf(&k->log, "kernel_free: %s", strerror(errno));
 	spawn_stop_all(k);
+	/* The clients are told what the stop settled (answers its children's
+	   end gave, a console line cut short) before they are closed; what
+	   does not fit in their sockets now is lost with them. */
+	console_stop(k);
+	flush_all(k);
 	while (k->peers != NULL) {
 		struct peer *p = k->peers;
 		k->peers = p->next;

@@ -180,6 +180,9 @@ void	console_step(struct kernel *k, struct console *c);
 /* A client's console line (not a request). */
 void	console_line(struct kernel *k, struct console *c, const char *line, size_t len);
 int	console_busy(const struct console *c);
+/* The kernel is stopping: every client's console line still in progress
+   (a sleep, say) is answered that it was cut short. */
+void	console_stop(struct kernel *k);
 int	console_done(const struct console *c);
 /* How many expects held and failed. */
 void	console_counts(const struct console *c, unsigned *held, unsigned *failed);

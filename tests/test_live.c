@@ -1499,6 +1499,41 @@ TEST(shutdown_verb)
 	close(c);
 }
 
+/* A shutdown answers what it cuts short: a message in flight to a stopped
+   server, a sleep in progress; and lines sent after it do not run. */
+TEST(shutdown_answers_what_waits)
+{
+	char line[4096];
+	int status;
+
+	start_kernel(NULL);
+	int c = connect_kernel(), a = connect_kernel(), d = connect_kernel();
+	ask(c, "spawn s pid=5", "OK");
+	ask(c, "s: c {.message=x,.pid=5,.port=80}", "OK port 80 registered");
+	ask(a, "{.message=x,.pid=1,.port=80}", "OK linked 80<-1");
+	ask(c, "kill s STOP", "OK s stopped");
+	say(a, "{.message=pending,.pid=1,.port=80}");
+	say(c, "sleep 60000");
+	char klog[400];
+	snprintf(klog, sizeof klog, "%s/logs/kernel.log", dir);
+	ASSERT(file_has(klog, "sent: {.message=pending", DEADLINE_MS));
+	ASSERT(file_has(klog, "console: sleep 60000", DEADLINE_MS));
+	send_all(d, "shutdown\nspawn late\n", 20);
+	ASSERT_STR_EQ(answer(d), "OK shutting down");
+	ASSERT(waitpid(kpid, &status, 0) == kpid);
+	kpid = -1;
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT(read_line(d, line, sizeof line, now_ms() + DEADLINE_MS) == -1);
+	ASSERT_STR_EQ(answer(c), "ERR ECONNRESET the kernel stopped before this "
+	    "line was done");
+	char *got = answer(a);
+	ASSERT(strncmp(got, "OK", 2) == 0 || strncmp(got, "ERR ESRCH", 9) == 0);
+	ASSERT(strstr(slurp(klog), "spawned late") == NULL);
+	close(a);
+	close(c);
+	close(d);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(seed_session),
 	TEST_CASE(two_clients),
@@ -1526,6 +1561,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(sighup_cleanup),
 	TEST_CASE(child_dies_between_lines),
 	TEST_CASE(shutdown_verb),
+	TEST_CASE(shutdown_answers_what_waits),
 	TEST_CASE(attach_on_a_terminal),
 	TEST_CASE(attach_stops_when_nobody_reads),
 	TEST_CASE(attach_output_error_said),
