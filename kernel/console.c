@@ -1044,6 +1044,8 @@ console_load(struct console *c, const char *path, int stop_when_done)
 		lineno++;
 		if (n > 0 && buf[n - 1] == '\n')
 			n--;
+		if (n > 0 && buf[n - 1] == '\r')
+			n--;	/* a file from Windows: the trace shows no ^M */
 		if ((size_t)n > MIPC_LINE_MAX) {
 			fprintf(stderr, "%s:%u: line longer than %d bytes\n", path, lineno,
 			    MIPC_LINE_MAX);

@@ -132,6 +132,14 @@ st=0
     >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "spawn right after kill: exit $st"; }
 
+# A file with CRLF line ends runs as it would with LF, and its trace and
+# log carry no CR.
+printf '# from Windows\r\nspawn a pid=1\r\nexpect ok\r\n' >"$T/crlf.mipc"
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lcr" "$T/crlf.mipc" >"$T/out" ||
+    fail "a CRLF scenario exited $?"
+has "$T/out" "> spawn a pid=1"
+! grep -q "$(printf '\r')" "$T/out" "$T/lcr/kernel.log" || fail "a CR in the trace or the log"
+
 # A file is read once, checked and run as read: a pipe works too.
 st=0
 printf 'spawn s pid=1\nexpect alive s\n' |
