@@ -623,6 +623,19 @@ do_expect_slots(struct kernel *k, struct console *c, const struct cmd *cmd)
 	expect_result(k, c, 1, "held");
 }
 
+/*
+ * How long a line waits for a process to do its part: to send the line it
+ * was given, to exit or stop on a signal.  --timeout is a server's time to
+ * answer; a short one, to see ETIMEDOUT sooner, must not make a running
+ * process look stuck on a busy machine, so this is never under the time a
+ * child has to write its log before a kill.
+ */
+static unsigned
+proc_wait_ms(const struct kernel *k)
+{
+	return k->cfg.timeout_ms > MIPC_SYNC_MS ? k->cfg.timeout_ms : MIPC_SYNC_MS;
+}
+
 /* A signal that ends a child.  SIGPIPE does not: a child ignores it, and
    takes a kernel gone as the error of its write. */
 static int
@@ -700,12 +713,12 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 		c->target = p;
 		c->seq = p->nforward;
 		c->amp = cmd->amp;
-		c->deadline = k->now + k->cfg.timeout_ms;
+		c->deadline = k->now + proc_wait_ms(k);
 		return;
 	case V_WAIT:
 		c->wait = W_WAIT;
 		c->target = p;
-		c->deadline = k->now + k->cfg.timeout_ms;
+		c->deadline = k->now + proc_wait_ms(k);
 		return;
 	case V_KILL:
 		if (p->state == CHILD_DEAD) {
@@ -849,7 +862,7 @@ signal_child(struct kernel *k, struct console *c)
 	}
 	c->wait = W_KILL;
 	c->stopping = stopping_signal(c->sig);
-	c->deadline = k->now + k->cfg.timeout_ms;
+	c->deadline = k->now + proc_wait_ms(k);
 }
 
 /* Finishes the line in progress if what it waits for has happened. */
@@ -873,7 +886,7 @@ check(struct kernel *k, struct console *c)
 			finish(k, c, ans);
 		} else if (p->nrecv < c->seq && k->now >= c->deadline) {
 			snprintf(ans, sizeof ans, "ERR ETIMEDOUT %s did not send the line "
-			    "within %u ms (is it stopped?)", p->name, k->cfg.timeout_ms);
+			    "within %u ms (is it stopped?)", p->name, proc_wait_ms(k));
 			finish(k, c, ans);
 		}
 		return;
@@ -886,7 +899,7 @@ check(struct kernel *k, struct console *c)
 			finish(k, c, ans);
 		} else if (p->nrecv < p->nforward && k->now >= c->deadline) {
 			snprintf(ans, sizeof ans, "ERR ETIMEDOUT %s did not send its lines "
-			    "within %u ms (is it stopped?)", p->name, k->cfg.timeout_ms);
+			    "within %u ms (is it stopped?)", p->name, proc_wait_ms(k));
 			finish(k, c, ans);
 		}
 		return;
@@ -907,7 +920,7 @@ check(struct kernel *k, struct console *c)
 			finish(k, c, ans);
 		} else if (k->now >= c->deadline) {
 			snprintf(ans, sizeof ans, "ERR ETIMEDOUT %s did not %s within %u ms",
-			    p->name, c->stopping ? "stop" : "exit", k->cfg.timeout_ms);
+			    p->name, c->stopping ? "stop" : "exit", proc_wait_ms(k));
 			finish(k, c, ans);
 		}
 		return;
