@@ -142,8 +142,10 @@ user_lines(struct attach *a)
 			    MIPC_LINE_MAX);
 			continue;
 		}
-		if (skipped(line, len))
+		if (skipped(line, len)) {
+			a->prompted = 0;	/* Enter was pressed: prompt again */
 			continue;
+		}
 		if (leaving_word(line, len))
 			a->leaving = 1;
 		a->prompted = 0;	/* the user pressed Enter: the line is done */
@@ -232,6 +234,7 @@ cmd_attach(struct options *o)
 		}
 		if (!a.stdin_open && a.waiting == 0)
 			break;		/* everything sent has been answered */
+		prompt(&a);		/* after a line that sent nothing */
 		nfds = a.stdin_open && (a.tty || a.waiting == 0) ? 2 : 1;
 		if (poll(pfd, (nfds_t)nfds, -1) == -1) {
 			if (errno == EINTR)
