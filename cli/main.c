@@ -128,6 +128,8 @@ parse_options(int argc, char **argv, struct options *o)
 		} else if (!takes && v != NULL) {
 			usage_error("%s takes no value", a);
 		}
+		if (takes && v[0] == '\0')
+			usage_error("%s needs a value, not an empty one", a);
 		if (strcmp(a, "--socket") == 0)
 			o->k.socket_path = v;
 		else if (strcmp(a, "--log-dir") == 0) {

@@ -44,6 +44,16 @@ ends_with(const char *s, size_t lo, size_t at, const struct key *k)
 	return 1;
 }
 
+/* Does s[lo..at) hold the key anywhere? */
+static int
+has_key(const char *s, size_t lo, size_t at, const struct key *k)
+{
+	for (size_t i = lo; i + k->n <= at; i++)
+		if (ends_with(s, lo, i + k->n, k))
+			return 1;
+	return 0;
+}
+
 /*
  * Reads one numeric field from the right: the digits ending just before
  * s[end], and its key before them; `before` is the key of the field before
@@ -64,6 +74,8 @@ field(const char *s, size_t lo, size_t end, const struct key *k,
 		if (end > lo && s[end - 1] == '=')
 			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
 			    k->what, k->max, end + 1);
+		else if (end > lo && is_blank(s[end - 1]))
+			snprintf(why, whysz, "unexpected blank at column %zu", end);
 		else
 			snprintf(why, whysz, "expected '%s' at column %zu", k->s,
 			    end + 1);
@@ -95,13 +107,20 @@ field(const char *s, size_t lo, size_t end, const struct key *k,
 			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
 			    k->what, k->max, b);
 		else if (before != NULL && ends_with(s, lo, b, before))
-			snprintf(why, whysz, "expected '%s' at column %zu", k->s,
-			    end + 1);
+			snprintf(why, whysz, has_key(s, lo, b, k) ? "expected the fields "
+			    "in the order .message, .pid, .port" : "expected '%s' at "
+			    "column %zu", k->s, end + 1);
 		else {
-			/* A misspelt key: point at the comma that starts it. */
-			size_t c = b;
-			while (c > lo && s[c - 1] != ',')
+			/* A misspelt key: point at the comma that starts it, or,
+			   if the field before runs into it, where it starts. */
+			size_t c = b - 1;
+			while (c > lo && s[c - 1] != ',' && s[c - 1] != '=')
 				c--;
+			if (c > lo && s[c - 1] == '=') {
+				while (c < b && s[c] >= '0' && s[c] <= '9')
+					c++;
+				c++;
+			}
 			snprintf(why, whysz, "expected '%s' at column %zu", k->s,
 			    c > lo ? c : lo + 1);
 		}
@@ -163,9 +182,12 @@ req_parse(const char *line, size_t len, struct request *req, char *why, size_t w
 		size_t brace = e - 1;
 		while (brace > text && line[brace] != '}')
 			brace--;
+		size_t junk = brace + 1;
+		while (junk < e && is_blank(line[junk]))
+			junk++;
 		if (line[brace] == '}' && line[brace - 1] >= '0' && line[brace - 1] <= '9')
 			snprintf(why, whysz, "unexpected '%c' after '}' at column %zu",
-			    line[brace + 1], brace + 2);
+			    line[junk], junk + 1);
 		else
 			snprintf(why, whysz, "expected '}' at column %zu", e + 1);
 		return E_EINVAL;

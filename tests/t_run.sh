@@ -221,6 +221,8 @@ refused "--json applies to mipc bench only" kernel --json --socket "$T/s.sock"
 refused "--scenario applies to mipc kernel only" run --scenario x.mipc x.mipc
 refused "-f applies to mipc logs only" attach -f
 refused "--slots does not apply to mipc bench" bench --slots 10 --count 10
+refused "--socket needs a value, not an empty one" kernel --socket ''
+refused "--log-dir needs a value, not an empty one" run --log-dir= scenarios/walkthrough.mipc
 refused "unknown command 'frob'" frob --count 3
 
 # The bench's logs: gone at the end from a directory of its own, kept where

@@ -125,7 +125,10 @@ TEST(signs_and_spaces_in_numbers)
 	parse_fails("{.message=x,.pid=-1,.port=2}", E_EINVAL, NULL);
 	parse_fails("{.message=x,.pid=1,.port= 2}", E_EINVAL,
 	    "expected a port (1 to 65535) at column 26");
-	parse_fails("{.message=x,.pid=1 ,.port=2}", E_EINVAL, NULL);
+	parse_fails("{.message=x,.pid=1 ,.port=2}", E_EINVAL,
+	    "unexpected blank at column 19");
+	parse_fails("{.message=x,.pid=1,.port=8 }", E_EINVAL,
+	    "unexpected blank at column 27");
 }
 
 TEST(missing_fields)
@@ -136,6 +139,9 @@ TEST(missing_fields)
 	    "expected a port (1 to 65535) at column 39");
 	parse_fails("{.message=hello world,.pid=1234,.prt=80}", E_EINVAL,
 	    "expected ',.port=' at column 32");
+	/* The comma left out: where the key starts, not the field before. */
+	parse_fails("{.message=x,.pid=1.port=8}", E_EINVAL,
+	    "expected ',.port=' at column 19");
 	parse_fails("{.message=x,.port=2}", E_EINVAL, NULL);
 	parse_fails("{.pid=1,.port=2}", E_EINVAL, "expected '.message=' at column 2");
 	parse_fails("{.message=x,.pid=1,.port=2", E_EINVAL, "expected '}' at column 27");
@@ -148,13 +154,16 @@ TEST(missing_fields)
 TEST(reordered_fields)
 {
 	parse_fails("{.pid=1,.message=x,.port=2}", E_EINVAL, "expected '.message=' at column 2");
-	parse_fails("{.message=x,.port=2,.pid=1}", E_EINVAL, NULL);
+	parse_fails("{.message=x,.port=2,.pid=1}", E_EINVAL,
+	    "expected the fields in the order .message, .pid, .port");
 }
 
 TEST(junk_after_brace)
 {
 	parse_fails("{.message=x,.pid=1,.port=2}x", E_EINVAL,
 	    "unexpected 'x' after '}' at column 28");
+	parse_fails("c {.message=x,.pid=1,.port=1} &", E_EINVAL,
+	    "unexpected '&' after '}' at column 31");
 }
 
 TEST(nul_bytes)
