@@ -1259,14 +1259,28 @@ TEST(attach_output_error_said)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+/* Runs `mipc attach` on the lines of session; returns its exit status, and
+   what it printed (both streams) in *output. */
+static int
+attach_with(const char *session, char **output)
+{
+	char in[300], out[300];
+
+	snprintf(in, sizeof in, "%s/session.txt", dir);
+	snprintf(out, sizeof out, "%s/attach.out", dir);
+	write_file(in, session);
+	int status = run_mipc_io(in, out, "attach", "--socket", sockpath, (char *)NULL);
+	*output = slurp(out);
+	return status;
+}
+
 TEST(attach_from_a_pipe)
 {
-	char in[300], out[300], logs[300];
+	char out[300], logs[300], *o;
 
 	start_kernel(NULL);
-	snprintf(in, sizeof in, "%s/session.txt", dir);
 	snprintf(out, sizeof out, "%s/out.txt", dir);
-	write_file(in,
+	ASSERT_EQ(attach_with(
 	    "# a session typed into a file\n"
 	    "spawn server pid=5678\n"
 	    "\n"
@@ -1276,9 +1290,7 @@ TEST(attach_from_a_pipe)
 	    "expect ok\n"
 	    "expect server received \"hello world\"\n"
 	    "dump\n"
-	    "{.message=no newline at the end,.pid=1234,.port=8080}");
-	ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath, (char *)NULL), 0);
-	char *o = slurp(out);
+	    "{.message=no newline at the end,.pid=1234,.port=8080}", &o), 0);
 	const char *want[] = {
 		"OK spawned server as pid 5678",
 		"OK port 8080 registered in slot 0",
@@ -1318,26 +1330,22 @@ TEST(attach_from_a_pipe)
    after running to its end. */
 TEST(attach_failed_expect_exits_1)
 {
-	char in[300], out[300];
+	char *o;
 
 	start_kernel(NULL);
-	snprintf(in, sizeof in, "%s/failing.txt", dir);
-	snprintf(out, sizeof out, "%s/out.txt", dir);
-	write_file(in,
+	ASSERT_EQ(attach_with(
 	    "{.message=x,.pid=1234,.port=8080}\n"
 	    "expect ok\n"
 	    "expect err ENOENT\n"
 	    "expect ok\n"
-	    "ps\n");
-	ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath, (char *)NULL), 1);
-	char *o = slurp(out);
+	    "ps\n", &o), 1);
 	ASSERT(strstr(o, "ERR EINVAL expect failed") != NULL);
 	ASSERT(strstr(o, "| NAME") != NULL);	/* the line after them ran */
 	ASSERT(strstr(o, "mipc: 2 expects failed\n") != NULL);
 	/* and with every expect held, 0 */
-	write_file(in, "{.message=x,.pid=1234,.port=8080}\nexpect err ENOENT\n");
-	ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath, (char *)NULL), 0);
-	ASSERT(strstr(slurp(out), "expects failed") == NULL);
+	ASSERT_EQ(attach_with("{.message=x,.pid=1234,.port=8080}\nexpect err ENOENT\n",
+	    &o), 0);
+	ASSERT(strstr(o, "expects failed") == NULL);
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
@@ -1345,16 +1353,11 @@ TEST(attach_failed_expect_exits_1)
    and attach ends well. */
 TEST(attach_quit_ends_the_session)
 {
-	char in[300], out[300];
+	char *o;
 
 	start_kernel(NULL);
-	snprintf(in, sizeof in, "%s/quit.txt", dir);
-	snprintf(out, sizeof out, "%s/out.txt", dir);
-	write_file(in, "ps\nquit\nps\n");
 	for (int i = 0; i < 3; i++) {
-		ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath,
-		    (char *)NULL), 0);
-		char *o = slurp(out);
+		ASSERT_EQ(attach_with("ps\nquit\nps\n", &o), 0);
 		ASSERT(strstr(o, "OK bye\n") != NULL);
 		ASSERT(strstr(o, "mipc:") == NULL);
 		ASSERT(strstr(strstr(o, "| NAME") + 1, "| NAME") == NULL);
@@ -1366,21 +1369,16 @@ TEST(attach_quit_ends_the_session)
    its ERR line, that alone, and the status is 1, every time. */
 TEST(attach_refused_when_full)
 {
-	char in[300], out[300];
 	int c[MIPC_CLIENTS_MAX];
+	char *o;
 
 	start_kernel(NULL);
 	for (int i = 0; i < MIPC_CLIENTS_MAX; i++) {
 		c[i] = connect_kernel();
 		ask(c[i], "ps", "OK");
 	}
-	snprintf(in, sizeof in, "%s/one.txt", dir);
-	snprintf(out, sizeof out, "%s/out.txt", dir);
-	write_file(in, "c {.message=x,.pid=1,.port=1}\n");
 	for (int i = 0; i < 5; i++) {
-		ASSERT_EQ(run_mipc_io(in, out, "attach", "--socket", sockpath,
-		    (char *)NULL), 1);
-		char *o = slurp(out);
+		ASSERT_EQ(attach_with("c {.message=x,.pid=1,.port=1}\n", &o), 1);
 		ASSERT_STR_EQ(o, "ERR ENOSPC refused: too many clients attached (64); "
 		    "try again later\n");
 	}
