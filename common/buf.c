@@ -104,6 +104,8 @@ linebuf_feed(struct linebuf *lb, const void *p, size_t n)
 enum linebuf_status
 linebuf_next(struct linebuf *lb, const char **line, size_t *len)
 {
+	if (lb->data == NULL)
+		return LB_NONE;		/* nothing read yet */
 	for (;;) {
 		char *p = lb->data + lb->start;
 		size_t avail = lb->len - lb->start;

@@ -29,10 +29,14 @@ by_value(const void *a, const void *b)
 void
 load_percentiles(int32_t *v, size_t n, int p[3])
 {
+	if (n == 0) {		/* v may be NULL: qsort must not see it */
+		p[0] = p[1] = p[2] = 0;
+		return;
+	}
 	qsort(v, n, sizeof *v, by_value);
-	p[0] = n ? v[n / 2] : 0;
-	p[1] = n ? v[n * 99 / 100] : 0;
-	p[2] = n ? v[n * 999 / 1000] : 0;
+	p[0] = v[n / 2];
+	p[1] = v[n * 99 / 100];
+	p[2] = v[n * 999 / 1000];
 }
 
 static void __attribute__((noreturn))
