@@ -146,7 +146,8 @@ done
 # a latency figure pools the round trips of its three runs (so its median
 # lies between theirs).
 if wanted "bench/smoke"; then
-	limited "$MIPC" bench --count 200 --rounds 3 --json >"$tmp/bench.json" 2>"$tmp/out"
+	TMPDIR=$tmp limited "$MIPC" bench --count 200 --rounds 3 --json \
+	    >"$tmp/bench.json" 2>"$tmp/out"
 	st=$?
 	ok=1
 	[ $st -eq 0 ] || { ok=0; echo "    (exit status $st)" >>"$tmp/out"; }
