@@ -75,6 +75,7 @@ struct console {
 	int		 stopping;	/* W_KILL: wait for a stop, not an exit */
 	int		 sig;
 	int64_t		 deadline;
+	int64_t		 since;		/* W_SEND, W_WAIT: when the wait began */
 	int		 is_expect;	/* the line in progress is an expect */
 
 	char		 last[MIPC_ANSWER_MAX];	/* answer to the last non-expect line */
@@ -636,6 +637,29 @@ proc_wait_ms(const struct kernel *k)
 	return k->cfg.timeout_ms > MIPC_SYNC_MS ? k->cfg.timeout_ms : MIPC_SYNC_MS;
 }
 
+/*
+ * When a line that waits for its child to send what it was given gives up.
+ * A stopped child never will: --timeout, as for a server.  A running one
+ * will unless the machine is very busy, so it has proc_wait_ms at least.
+ */
+static int64_t
+send_deadline(const struct kernel *k, const struct console *c)
+{
+	int64_t least = c->since + proc_wait_ms(k);
+
+	return c->target->state == CHILD_STOPPED || c->deadline >= least ?
+	    c->deadline : least;
+}
+
+/* The console gives up on p's lines up to number n: answered ETIMEDOUT
+   already, they must not run if the child sends them later. */
+static void
+forsake(struct peer *p, uint64_t n)
+{
+	if (p->nforsaken < n)
+		p->nforsaken = n;
+}
+
 /* A signal that ends a child.  SIGPIPE does not: a child ignores it, and
    takes a kernel gone as the error of its write. */
 static int
@@ -713,12 +737,14 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 		c->target = p;
 		c->seq = p->nforward;
 		c->amp = cmd->amp;
-		c->deadline = k->now + proc_wait_ms(k);
+		c->since = k->now;
+		c->deadline = k->now + k->cfg.timeout_ms;
 		return;
 	case V_WAIT:
 		c->wait = W_WAIT;
 		c->target = p;
-		c->deadline = k->now + proc_wait_ms(k);
+		c->since = k->now;
+		c->deadline = k->now + k->cfg.timeout_ms;
 		return;
 	case V_KILL:
 		if (p->state == CHILD_DEAD) {
@@ -884,9 +910,11 @@ check(struct kernel *k, struct console *c)
 			snprintf(ans, sizeof ans, "ERR ESRCH %s %s before it was answered",
 			    p->name, p->why);
 			finish(k, c, ans);
-		} else if (p->nrecv < c->seq && k->now >= c->deadline) {
+		} else if (p->nrecv < c->seq && k->now >= send_deadline(k, c)) {
 			snprintf(ans, sizeof ans, "ERR ETIMEDOUT %s did not send the line "
-			    "within %u ms (is it stopped?)", p->name, proc_wait_ms(k));
+			    "within %u ms (is it stopped?)", p->name,
+			    (unsigned)(send_deadline(k, c) - c->since));
+			forsake(p, c->seq);
 			finish(k, c, ans);
 		}
 		return;
@@ -897,9 +925,11 @@ check(struct kernel *k, struct console *c)
 			snprintf(ans, sizeof ans, "ERR ESRCH %s %s before its answers came",
 			    p->name, p->why);
 			finish(k, c, ans);
-		} else if (p->nrecv < p->nforward && k->now >= c->deadline) {
+		} else if (p->nrecv < p->nforward && k->now >= send_deadline(k, c)) {
 			snprintf(ans, sizeof ans, "ERR ETIMEDOUT %s did not send its lines "
-			    "within %u ms (is it stopped?)", p->name, proc_wait_ms(k));
+			    "within %u ms (is it stopped?)", p->name,
+			    (unsigned)(send_deadline(k, c) - c->since));
+			forsake(p, p->nforward);
 			finish(k, c, ans);
 		}
 		return;
@@ -956,8 +986,10 @@ console_deadline(struct kernel *k)
 		    c->wait == W_SYNC ||
 		    (c->wait == W_SEND && c->target->nrecv < c->seq) ||
 		    (c->wait == W_WAIT && c->target->nrecv < c->target->nforward);
-		if (timed && (d == -1 || c->deadline < d))
-			d = c->deadline;
+		int64_t cd = c->wait == W_SEND || c->wait == W_WAIT ?
+		    send_deadline(k, c) : c->deadline;
+		if (timed && (d == -1 || cd < d))
+			d = cd;
 	}
 	return d;
 }

@@ -637,8 +637,16 @@ static void
 child_line(struct kernel *k, struct peer *p, const char *line, size_t len)
 {
 	if (len >= 2 && line[0] == '>' && line[1] == ' ') {
-		p->nrecv++;
-		request(k, p, line + 2, len - 2);
+		if (++p->nrecv <= p->nforsaken) {
+			/* Stopped, it sends only now a line the console has
+			   answered ETIMEDOUT: it does not run late. */
+			logw_printf(&k->log, "%s sent, too late: %.*s: dropped", p->name,
+			    (int)(len - 2), line + 2);
+			answer(k, p, "ERR ETIMEDOUT sent after the console had given "
+			    "up on this line");
+		} else {
+			request(k, p, line + 2, len - 2);
+		}
 		console_poke(k);
 	} else if (len >= 2 && line[0] == '+' && line[1] == ' ') {
 		request(k, p, line + 2, len - 2);

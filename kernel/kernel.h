@@ -80,6 +80,8 @@ struct peer {
 	char		 why[96];	/* how it ended: "was killed by SIGKILL" */
 	struct child_config ccfg;
 	uint64_t	 nforward;	/* lines the console asked it to send */
+	uint64_t	 nforsaken;	/* of those, the last the console gave up
+					   on: if they come, they do not run */
 	uint64_t	 nrecv;		/* lines received from it */
 	uint64_t	 nanswered;	/* answers written to it */
 	uint64_t	 nsync;		/* "~ sync" lines sent to it */

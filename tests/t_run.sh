@@ -140,6 +140,26 @@ printf '# from Windows\r\nspawn a pid=1\r\nexpect ok\r\n' >"$T/crlf.mipc"
 has "$T/out" "> spawn a pid=1"
 ! grep -q "$(printf '\r')" "$T/out" "$T/lcr/kernel.log" || fail "a CR in the trace or the log"
 
+# A line sent to a stopped NAME is answered ETIMEDOUT once --timeout has
+# passed, and does not run when NAME goes on: port 1 is never registered.
+# A running NAME, though slow, is not failed by a short --timeout.
+cat >"$T/late.mipc" <<'EOF2'
+spawn a
+kill a STOP
+a: c {.message=x,.pid=1000,.port=1}
+expect err ETIMEDOUT
+kill a CONT
+a: c {.message=x,.pid=1000,.port=2}
+expect ok
+expect table 2 - - - - -
+EOF2
+st=0
+"$MIPC" run --no-time --timeout 200 --backend "$BACKEND" --log-dir "$T/lla" "$T/late.mipc" \
+    >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "a line that timed out: exit $st"; }
+has "$T/out" "ERR ETIMEDOUT a did not send the line within 200 ms (is it stopped?)"
+has "$T/lla/a.log" "got: ERR ETIMEDOUT sent after the console had given up on this line"
+
 # A file is read once, checked and run as read: a pipe works too.
 st=0
 printf 'spawn s pid=1\nexpect alive s\n' |

@@ -1505,27 +1505,6 @@ TEST(shutdown_verb)
 	close(c);
 }
 
-/* A short --timeout (a server's time to answer) does not make a child that
-   is slow to send its line look stuck: s, stopped, is resumed by another
-   client 100 ms later (that client's own sleep keeps the time), past the
-   20 ms of --timeout, and the line still goes. */
-TEST(short_timeout_is_for_servers)
-{
-	start_kernel("--timeout", "20", NULL);
-	int c = connect_kernel(), d = connect_kernel();
-	ask(c, "spawn s pid=5", "OK");
-	ask(c, "kill s STOP", "OK s stopped");
-	say(c, "s: c {.message=x,.pid=5,.port=80}");
-	say(d, "sleep 100");
-	say(d, "kill s CONT");
-	ASSERT_STR_EQ(answer(c), "OK port 80 registered in slot 0");
-	ASSERT_STR_EQ(answer(d), "OK");
-	ASSERT_STR_EQ(answer(d), "OK SIGCONT sent to s");
-	close(c);
-	close(d);
-	ASSERT_EQ(stop_kernel(), 0);
-}
-
 /* A shutdown answers what it cuts short: a message in flight to a stopped
    server, a sleep in progress; and lines sent after it do not run. */
 TEST(shutdown_answers_what_waits)
@@ -1587,7 +1566,6 @@ static const struct test_case cases[] = {
 	TEST_CASE(sigterm_cleanup),
 	TEST_CASE(sighup_cleanup),
 	TEST_CASE(child_dies_between_lines),
-	TEST_CASE(short_timeout_is_for_servers),
 	TEST_CASE(shutdown_verb),
 	TEST_CASE(shutdown_answers_what_waits),
 	TEST_CASE(attach_on_a_terminal),
