@@ -10,12 +10,14 @@
  *     * received "TEXT" from pid PID via port PORT
  *                     a delivery: log it, then answer it with "= REPLY"
  *     * ...           any other notice: log it
+ *     ~ sync          write your log now (a kill is coming): answer "~ synced"
  *
  *   child -> kernel
  *     > LINE          a line the console asked the child to send (exactly as given)
  *     + LINE          a line the child sends of its own accord (the load
  *                     generator of `mipc bench`); routed the same way
  *     = TEXT          its answer to the oldest delivery it has not answered
+ *     ~ synced        its log is written
  *
  * Every line the child sends, every answer, every delivery, what it answered
  * and every notice go to its log (stdout, which the kernel has pointed at
