@@ -1091,7 +1091,9 @@ console_load(struct console *c, const char *path, int stop_when_done)
 			n--;
 		if (n > 0 && buf[n - 1] == '\r')
 			n--;	/* a file from Windows: the trace shows no ^M */
-		if ((size_t)n > MIPC_LINE_MAX) {
+		size_t lead = strspn(buf, " \t");
+		if ((size_t)n > MIPC_LINE_MAX && !((size_t)n > lead && buf[lead] == '#')) {
+			/* (a comment runs nothing: it may be as long as it likes) */
 			fprintf(stderr, "%s:%u: line longer than %d bytes\n", path, lineno,
 			    MIPC_LINE_MAX);
 			errors++;

@@ -132,6 +132,13 @@ st=0
     >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "spawn right after kill: exit $st"; }
 
+# A comment may be longer than a line may be: it runs nothing.
+{ printf '# '; head -c 2000 /dev/zero | tr '\0' x; printf '\nspawn a\nexpect ok\n'; } >"$T/longc.mipc"
+st=0
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/llc" "$T/longc.mipc" >/dev/null 2>"$T/err" ||
+    st=$?
+[ $st -eq 0 ] || { cat "$T/err"; fail "a long comment: exit $st"; }
+
 # A file with CRLF line ends runs as it would with LF, and its trace and
 # log carry no CR.
 printf '# from Windows\r\nspawn a pid=1\r\nexpect ok\r\n' >"$T/crlf.mipc"
