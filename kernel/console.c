@@ -544,42 +544,52 @@ expect_result(struct kernel *k, struct console *c, int held, const char *fmt, ..
 
 /* ----- the verbs ----- */
 
-/* Lists the children in the order they were spawned (the newest is at the
-   head of k->peers), the dead with why they died. */
+/* Lists the processes, children and attached clients, in the order they
+   came (the newest is at the head of k->peers); a dead child with why it
+   died. */
 static void
 do_ps(struct kernel *k, struct console *c)
 {
 	char line[MIPC_ANSWER_MAX];
-	struct peer **kids = NULL;
+	struct peer **procs = NULL;
 	size_t n = 0;
 
 	for (struct peer *p = k->peers; p != NULL; p = p->next)
-		n += p->kind == PEER_CHILD;
-	if (n > 0 && (kids = malloc(n * sizeof *kids)) == NULL) {
+		n++;
+	if (n > 0 && (procs = malloc(n * sizeof *procs)) == NULL) {
 		finish(k, c, "ERR EAGAIN out of memory for the list; try again");
 		return;
 	}
 	n = 0;
 	for (struct peer *p = k->peers; p != NULL; p = p->next)
-		if (p->kind == PEER_CHILD)
-			kids[n++] = p;
-	out_listing(c, "NAME              PID      OS PID  STATE");
+		if (p->kind == PEER_CHILD || p->rp.owner != NULL)
+			procs[n++] = p;
+	out_listing(c, "NAME              PID         OS PID  STATE");
 	while (n > 0) {
-		struct peer *p = kids[--n];
-		char ospid[16] = "-";
-		const char *state = "running";
-		if (!k->cfg.no_time)
-			snprintf(ospid, sizeof ospid, "%ld", (long)p->ospid);
-		if (p->state == CHILD_STOPPED)
-			state = "stopped";
-		else if (p->state == CHILD_DEAD)
-			state = p->why;
-		snprintf(line, sizeof line, "%-16s  %-8u %-7s %s%s", p->name,
-		    (unsigned)p->rp.pid, ospid, p->state == CHILD_DEAD ? "dead: " : "",
-		    state);
+		struct peer *p = procs[--n];
+		char name[32], pid[16] = "-", ospid[16] = "-";
+		const char *state = "running", *dead = "";
+		if (p->rp.pid != 0)
+			snprintf(pid, sizeof pid, "%u", (unsigned)p->rp.pid);
+		if (p->kind == PEER_CLIENT) {
+			snprintf(name, sizeof name, "client fd %d", p->fd);
+			state = p == c->client ? "attached (asking)" : "attached";
+		} else {
+			snprintf(name, sizeof name, "%s", p->name);
+			if (!k->cfg.no_time)
+				snprintf(ospid, sizeof ospid, "%ld", (long)p->ospid);
+			if (p->state == CHILD_STOPPED) {
+				state = "stopped";
+			} else if (p->state == CHILD_DEAD) {
+				state = p->why;
+				dead = "dead: ";
+			}
+		}
+		snprintf(line, sizeof line, "%-16s  %-11s %-7s %s%s", name, pid, ospid,
+		    dead, state);
 		out_listing(c, line);
 	}
-	free(kids);
+	free(procs);
 	snprintf(line, sizeof line, "%u attached client%s", k->nclients,
 	    k->nclients == 1 ? "" : "s");
 	out_listing(c, line);

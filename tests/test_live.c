@@ -1505,6 +1505,33 @@ TEST(shutdown_verb)
 	close(c);
 }
 
+/* ps lists the attached clients too, each with its pid once it has one;
+   the one asking is marked. */
+TEST(ps_lists_clients)
+{
+	char l1[512], l2[512];
+
+	start_kernel(NULL);
+	int c = connect_kernel(), d = connect_kernel();
+	ask(c, "{.message=x,.pid=1234,.port=1}", "ERR ENOENT");
+	ask(d, "ps", "OK");		/* d is surely attached */
+	say(c, "ps");
+	ASSERT_PREFIX(next_line(c), "| NAME              PID");
+	snprintf(l1, sizeof l1, "%s", next_line(c));
+	snprintf(l2, sizeof l2, "%s", next_line(c));
+	ASSERT_PREFIX(l1, "| client fd ");
+	ASSERT(strstr(l1, "  1234 ") != NULL);
+	ASSERT(strcmp(l1 + strlen(l1) - 17, "attached (asking)") == 0);
+	ASSERT_PREFIX(l2, "| client fd ");
+	ASSERT(strstr(l2, "  -   ") != NULL);
+	ASSERT(strcmp(l2 + strlen(l2) - 9, " attached") == 0);
+	ASSERT_STR_EQ(next_line(c), "| 2 attached clients");
+	ASSERT_STR_EQ(next_line(c), "OK");
+	close(c);
+	close(d);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* A shutdown answers what it cuts short: a message in flight to a stopped
    server, a sleep in progress; and lines sent after it do not run. */
 TEST(shutdown_answers_what_waits)
@@ -1566,6 +1593,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(sigterm_cleanup),
 	TEST_CASE(sighup_cleanup),
 	TEST_CASE(child_dies_between_lines),
+	TEST_CASE(ps_lists_clients),
 	TEST_CASE(shutdown_verb),
 	TEST_CASE(shutdown_answers_what_waits),
 	TEST_CASE(attach_on_a_terminal),
