@@ -848,10 +848,24 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 	}
 	case V_QUIT:
 		finish(k, c, "OK bye");
-		if (c->client != NULL)
+		if (c->client != NULL) {
 			c->client->quitting = 1;
-		else
-			scenario_end(k, c);	/* as if the file ended here */
+			return;
+		}
+		/* As if the file ended here; what it skips is said. */
+		unsigned skipped = 0;
+		for (unsigned i = c->pos; i < c->nlines; i++) {
+			struct cmd rest;
+			char why[256];
+			if (parse_cmd(c->lines[i], c->lens[i], &rest, why, sizeof why) == 0 &&
+			    rest.verb != V_NONE)
+				skipped++;
+		}
+		if (skipped > 0)
+			kernel_trace(k, "== quit at line %u: the %u line%s after it do%s not "
+			    "run", c->lineno, skipped, skipped == 1 ? "" : "s",
+			    skipped == 1 ? "es" : "");
+		scenario_end(k, c);
 		return;
 	case V_SHUTDOWN:
 		finish(k, c, "OK shutting down");

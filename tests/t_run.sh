@@ -68,6 +68,7 @@ st=0; wait "$qpid" || st=$?
 [ $st -eq 0 ] || fail "a run with quit in its first file exited $st"
 has "$T/out" "after.mipc: 1 expect held, 0 failed"
 hasnt "$T/out" "spawned b"
+has "$T/out" "== quit at line 2: the 1 line after it does not run"
 
 # Right after kill NAME CONT the child counts as running: ps says so, and
 # a kill then lets it answer and log what it was sent before the signal.
