@@ -50,10 +50,19 @@ struct figures {
 	int		 np50s;
 };
 
-/* The round-trip times of every run of a latency case, pooled. */
+/*
+ * The round-trip times of every run of a latency case, pooled: each
+ * distinct time once, with how many round trips took it.  A few thousand
+ * entries at most, where the times themselves would be megabytes that every
+ * case forked after would carry, and count as the kernel's memory.
+ */
 struct samples {
-	int32_t		*v;
-	size_t		 n, cap;
+	struct time_count {
+		int32_t	 us;
+		uint32_t n;
+	}		*v;
+	size_t		 len, cap;
+	uint64_t	 total;
 };
 
 static int failures;	/* cases that gave no result: their logs are kept */
@@ -169,17 +178,17 @@ add_samples(struct samples *s, const char *out)
 		if (*e != '*')
 			return -1;
 		unsigned long k = strtoul(e + 1, &e, 10);
-		for (; k > 0; k--) {
-			if (s->n == s->cap) {
-				size_t cap = s->cap ? s->cap * 2 : 65536;
-				int32_t *v = realloc(s->v, cap * sizeof *v);
-				if (v == NULL)
-					mipc_die(1, "bench: out of memory for round-trip times");
-				s->v = v;
-				s->cap = cap;
-			}
-			s->v[s->n++] = (int32_t)us;
+		if (s->len == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 1024;
+			struct time_count *v = realloc(s->v, cap * sizeof *v);
+			if (v == NULL)
+				mipc_die(1, "bench: out of memory for round-trip times");
+			s->v = v;
+			s->cap = cap;
 		}
+		s->v[s->len].us = (int32_t)us;
+		s->v[s->len++].n = (uint32_t)k;
+		s->total += k;
 		p = e;
 	}
 	return *p == '\n' || *p == '\0' ? 0 : -1;
@@ -394,11 +403,12 @@ setup_line(struct kernel *k, struct peer *p, const char *fmt, unsigned port)
 /*
  * In its own process: a kernel, a server, `clients` load children; with
  * fill, every table and mailbox slot in use, the loads' links last.
- * Writes "result ...", "rss KIB" and "mid cpu_us=N" to out.
+ * Writes "result ...", "rss KIB" and "mid cpu_us=N" to out, and with
+ * times the first load's "rtt ..." line.
  */
 static void __attribute__((noreturn))
 kernel_case(const struct options *o, const char *logdir, unsigned slots,
-    unsigned clients, int fill, struct load_config lc, int out)
+    unsigned clients, int fill, struct load_config lc, int times_wanted, int out)
 {
 	struct kconfig cfg = o->k;
 	struct kernel k;
@@ -470,7 +480,8 @@ kernel_case(const struct options *o, const char *logdir, unsigned slots,
 		char *log = fd != -1 ? read_all(fd) : NULL;
 		if (log == NULL || add_result(&f, last_result(log), c == 0) == -1)
 			mipc_warn("bench: load%u gave no result (see %s)", c, path);
-		const char *line = log != NULL && c == 0 ? find_line(log, "rtt") : NULL;
+		const char *line = log != NULL && c == 0 && times_wanted ?
+		    find_line(log, "rtt") : NULL;
 		if (line != NULL)
 			times = strndup(line, strcspn(line, "\n"));
 		free(log);
@@ -500,7 +511,8 @@ run_kernel(const struct options *o, const char *logdir, unsigned slots,
 	case_stop_sig = SIGTERM;
 	if (fork_or_die() == 0) {
 		close(res[0]);
-		kernel_case(o, logdir, slots, clients, fill, lc, res[1]);
+		kernel_case(o, logdir, slots, clients, fill, lc, samples != NULL,
+		    res[1]);
 	}
 	close(res[1]);
 	char *buf = read_all(res[0]);
@@ -695,16 +707,41 @@ pool_run(struct figures *f, const struct figures *r)
 	f->p50s[f->np50s++] = r->p50;
 }
 
-/* The percentiles of the pooled times s, into f. */
+static int
+by_time(const void *a, const void *b)
+{
+	int32_t x = ((const struct time_count *)a)->us;
+	int32_t y = ((const struct time_count *)b)->us;
+
+	return (x > y) - (x < y);
+}
+
+/* The time of the round trip at index i (0-based) of the pooled times s,
+   in order of time; s is sorted. */
+static int
+time_at(const struct samples *s, uint64_t i)
+{
+	uint64_t seen = 0;
+
+	for (size_t j = 0; j < s->len; j++)
+		if ((seen += s->v[j].n) > i)
+			return s->v[j].us;
+	return 0;
+}
+
+/* The percentiles of the pooled times s, into f, picked as a load picks
+   its own. */
 static void
 percentiles(struct figures *f, struct samples *s)
 {
-	int p[3];
+	uint64_t n = s->total;
 
-	load_percentiles(s->v, s->n, p);
-	f->p50 = p[0];
-	f->p99 = p[1];
-	f->p999 = p[2];
+	if (n == 0)
+		return;
+	qsort(s->v, s->len, sizeof s->v[0], by_time);
+	f->p50 = time_at(s, n / 2);
+	f->p99 = time_at(s, n * 99 / 100);
+	f->p999 = time_at(s, n * 999 / 1000);
 }
 
 /*

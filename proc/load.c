@@ -26,8 +26,10 @@ by_value(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-void
-load_percentiles(int32_t *v, size_t n, int p[3])
+/* Sorts the round-trip times v[0..n) and puts their median, 99th and 99.9th
+   percentiles in p (0 if n is 0). */
+static void
+percentiles(int32_t *v, size_t n, int p[3])
 {
 	if (n == 0) {		/* v may be NULL: qsort must not see it */
 		p[0] = p[1] = p[2] = 0;
@@ -159,7 +161,7 @@ load_main(int fd, const struct load_config *cfg)
 	int64_t elapsed = plat_now_us() - start;
 	unsigned n = done > cfg->warmup ? done - cfg->warmup : 0;
 	int p[3];
-	load_percentiles(rtt, n, p);
+	percentiles(rtt, n, p);
 	dprintf(cfg->result_fd, "result n=%u errors=%u elapsed_us=%lld p50=%d p99=%d "
 	    "p999=%d all=%u\n", n, errors + (total - done), (long long)elapsed,
 	    p[0], p[1], p[2], done);

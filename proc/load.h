@@ -9,7 +9,6 @@
 #ifndef MIPC_LOAD_H
 #define MIPC_LOAD_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 struct load_config {
@@ -32,10 +31,6 @@ struct load_config {
  */
 void	load_main(int fd, const struct load_config *cfg)
 	    __attribute__((noreturn));
-
-/* Sorts the round-trip times v[0..n) and puts their median, 99th and 99.9th
-   percentiles in p (0 if n is 0). */
-void	load_percentiles(int32_t *v, size_t n, int p[3]);
 
 /* Answers every line on fd with one short line, until end of file. */
 void	load_echo(int fd) __attribute__((noreturn));
