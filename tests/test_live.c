@@ -1509,7 +1509,7 @@ TEST(shutdown_verb)
    the one asking is marked. */
 TEST(ps_lists_clients)
 {
-	char l1[512], l2[512];
+	char l1[4096], l2[4096];
 
 	start_kernel(NULL);
 	int c = connect_kernel(), d = connect_kernel();
