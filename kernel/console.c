@@ -953,7 +953,8 @@ check(struct kernel *k, struct console *c)
 			snprintf(ans, sizeof ans, "ERR ETIMEDOUT %s did not send its lines "
 			    "within %u ms (is it stopped?)", p->name,
 			    (unsigned)(send_deadline(k, c) - c->since));
-			forsake(p, p->nforward);
+			/* The lines not sent yet are other consoles': each
+			   gives up on its own when its time is up. */
 			finish(k, c, ans);
 		}
 		return;

@@ -1505,6 +1505,33 @@ TEST(shutdown_verb)
 	close(c);
 }
 
+/* A `wait` that times out gives up on no line but its own console's: b's
+   line, given to the stopped s after a's wait began, runs when s goes on
+   (c resumes it between a's deadline and b's; the kernel's own sleeps keep
+   the time). */
+TEST(wait_gives_up_only_on_its_own)
+{
+	start_kernel("--timeout", "300", NULL);
+	int a = connect_kernel(), b = connect_kernel(), c = connect_kernel();
+	ask(a, "spawn s pid=5", "OK");
+	ask(a, "kill s STOP", "OK s stopped");
+	ask(a, "s: c {.message=a,.pid=5,.port=50} &", "ERR ETIMEDOUT");
+	say(a, "wait s");
+	say(b, "sleep 200");
+	say(b, "s: c {.message=b,.pid=5,.port=52}");
+	say(c, "sleep 350");
+	say(c, "kill s CONT");
+	ASSERT_PREFIX(answer(a), "ERR ETIMEDOUT s did not send its lines");
+	ASSERT_STR_EQ(answer(b), "OK");
+	ASSERT_STR_EQ(answer(b), "OK port 52 registered in slot 0");
+	ASSERT_STR_EQ(answer(c), "OK");
+	ASSERT_STR_EQ(answer(c), "OK SIGCONT sent to s");
+	close(a);
+	close(b);
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* ps lists the attached clients too, each with its pid once it has one;
    the one asking is marked. */
 TEST(ps_lists_clients)
@@ -1593,6 +1620,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(sigterm_cleanup),
 	TEST_CASE(sighup_cleanup),
 	TEST_CASE(child_dies_between_lines),
+	TEST_CASE(wait_gives_up_only_on_its_own),
 	TEST_CASE(ps_lists_clients),
 	TEST_CASE(shutdown_verb),
 	TEST_CASE(shutdown_answers_what_waits),
