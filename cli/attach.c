@@ -168,10 +168,11 @@ kernel_closed(struct attach *a)
 	while (poll(&pfd, 1, 0) == 1 && linebuf_read(&a->from_kernel, a->sock) > 0)
 		kernel_lines(a);
 	kernel_lines(a);
+	if (a->refused)		/* it says why itself */
+		return 1;
 	if (a->leaving)
 		return 0;
-	if (!a->refused)	/* a refusal says why itself */
-		fprintf(stderr, "mipc: the kernel closed the connection\n");
+	fprintf(stderr, "mipc: the kernel closed the connection\n");
 	return 1;
 }
 

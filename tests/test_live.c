@@ -1377,8 +1377,10 @@ TEST(attach_refused_when_full)
 		c[i] = connect_kernel();
 		ask(c[i], "ps", "OK");
 	}
-	for (int i = 0; i < 5; i++) {
-		ASSERT_EQ(attach_with("c {.message=x,.pid=1,.port=1}\n", &o), 1);
+	for (int i = 0; i < 10; i++) {
+		/* quit too: refused, it did not leave of its own accord */
+		ASSERT_EQ(attach_with(i % 2 ? "c {.message=x,.pid=1,.port=1}\n" :
+		    "quit\n", &o), 1);
 		ASSERT_STR_EQ(o, "ERR ENOSPC refused: too many clients attached (64); "
 		    "try again later\n");
 	}
