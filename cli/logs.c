@@ -109,8 +109,7 @@ show_log(const char *dir, const char *name, int follow)
 	int fd;
 
 	/* A NAME is a-z 0-9 _ -: nothing that could leave the directory. */
-	if (name[0] == '\0' || strlen(name) > MIPC_NAME_MAX ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name)) {
+	if (!log_name_ok(name, strlen(name))) {
 		fprintf(stderr, "mipc: '%s' is not a process name\n", name);
 		return 2;
 	}

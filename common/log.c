@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "param.h"
 
 #define LOGW_FLUSH_AT	(64 * 1024)	/* a flood is written, not held */
 
@@ -69,6 +70,18 @@ stamp_at(const struct timespec *ts, char *buf, size_t size)
 }
 
 int
+log_name_ok(const char *s, size_t n)
+{
+	if (n < 1 || n > MIPC_NAME_MAX || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int
 log_is_ours(const char *path, const char *name)
 {
 	static const char stamp[] = "dddd-dd-dd dd:dd:dd.ddd ";
@@ -77,6 +90,8 @@ log_is_ours(const char *path, const char *name)
 	ssize_t n;
 	int fd;
 
+	if (!log_name_ok(name, strlen(name)))
+		return 0;
 	/* Not blocking on a FIFO that somebody named x.log. */
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1)
 		return 0;

@@ -62,6 +62,9 @@ void	logw_close(struct logw *l);
  * and a new run neither removes nor lists it.
  */
 int	log_is_ours(const char *path, const char *name);
+/* Whether s[0..n) may name a log, or a process: 1 to 16 of a-z 0-9 _ -,
+   starting with a letter. */
+int	log_name_ok(const char *s, size_t n);
 
 /* "2026-11-23 23:40:01.123" into buf (at least 24 bytes); returns its length. */
 size_t	log_stamp(char *buf, size_t size);

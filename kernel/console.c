@@ -131,13 +131,7 @@ is_word(const char *w, size_t n, const char *lit)
 static int
 valid_name(const char *s, size_t n)
 {
-	if (n < 1 || n > MIPC_NAME_MAX || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_' || s[i] == '-'))
-			return 0;
-	return !is_word(s, n, "kernel");
+	return log_name_ok(s, n) && !is_word(s, n, "kernel");
 }
 
 /* A decimal number from lo to hi, no sign or leading zero.  -1 if not. */

@@ -193,13 +193,14 @@ has "$T/err" "kd/kernel.log: Is a directory (choose another with --log-dir)"
 echo "my notes" >"$T/lo/notes.log"
 : >"$T/lo/empty.log"
 cp "$T/lo/server.log" "$T/lo/copy.log"	# a child's log, but not by its name
+printf 'started: Big, pid 5\n' >"$T/lo/Big.log"	# Big cannot be a NAME
 printf 'spawn solo\n' >"$T/solo.mipc"
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/lo" "$T/solo.mipc" >/dev/null ||
     fail "solo exited $?"
 for f in server client; do
 	[ ! -e "$T/lo/$f.log" ] || fail "the last run's $f.log was left"
 done
-for f in notes empty copy solo kernel; do
+for f in notes empty copy Big solo kernel; do
 	[ -f "$T/lo/$f.log" ] || fail "$f.log was removed"
 done
 has "$T/lo/notes.log" "my notes"
