@@ -679,6 +679,25 @@ stopping_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* A scenario ends at its line verb: the trace says how many lines after it
+   (not counting comments and blank lines) do not run. */
+static void
+say_unrun(struct kernel *k, const struct console *c, const char *verb)
+{
+	unsigned n = 0;
+
+	for (unsigned i = c->pos; i < c->nlines; i++) {
+		struct cmd rest;
+		char why[256];
+		if (parse_cmd(c->lines[i], c->lens[i], &rest, why, sizeof why) == 0 &&
+		    rest.verb != V_NONE)
+			n++;
+	}
+	if (n > 0)
+		kernel_trace(k, "== %s at line %u: the %u line%s after it do%s not run",
+		    verb, c->lineno, n, n == 1 ? "" : "s", n == 1 ? "es" : "");
+}
+
 /* Runs one line.  It finishes at once or leaves a wait behind. */
 static void
 exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
@@ -846,23 +865,13 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 			c->client->quitting = 1;
 			return;
 		}
-		/* As if the file ended here; what it skips is said. */
-		unsigned skipped = 0;
-		for (unsigned i = c->pos; i < c->nlines; i++) {
-			struct cmd rest;
-			char why[256];
-			if (parse_cmd(c->lines[i], c->lens[i], &rest, why, sizeof why) == 0 &&
-			    rest.verb != V_NONE)
-				skipped++;
-		}
-		if (skipped > 0)
-			kernel_trace(k, "== quit at line %u: the %u line%s after it do%s not "
-			    "run", c->lineno, skipped, skipped == 1 ? "" : "s",
-			    skipped == 1 ? "es" : "");
-		scenario_end(k, c);
+		say_unrun(k, c, "quit");
+		scenario_end(k, c);	/* as if the file ended here */
 		return;
 	case V_SHUTDOWN:
 		finish(k, c, "OK shutting down");
+		if (c->client == NULL)
+			say_unrun(k, c, "shutdown");
 		k->stopping = 3;
 		c->done = 1;
 		return;

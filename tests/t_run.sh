@@ -69,6 +69,10 @@ st=0; wait "$qpid" || st=$?
 has "$T/out" "after.mipc: 1 expect held, 0 failed"
 hasnt "$T/out" "spawned b"
 has "$T/out" "== quit at line 2: the 1 line after it does not run"
+printf 'spawn a\nshutdown\n# no line\nps\nps\n' >"$T/shut.mipc"
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lsh" "$T/shut.mipc" >"$T/out" 2>&1 ||
+    { cat "$T/out"; fail "shutdown in a file: exit status"; }
+has "$T/out" "== shutdown at line 2: the 2 lines after it do not run"
 
 # Right after kill NAME CONT the child counts as running: ps says so, and
 # a kill then lets it answer and log what it was sent before the signal.
