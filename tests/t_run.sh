@@ -97,6 +97,17 @@ grep -q '^| s  *1  *- *running' "$T/out" || { cat "$T/out"; fail "ps after CONT 
     { cat "$T/out"; fail "ps does not list the children in the order they were spawned"; }
 has "$T/lc/s.log" 'received "m1" from pid 2 via port 80'
 
+# Runs a scenario that must hold: runs_ok WHAT FILE [OPTION...]; its trace
+# is left in $T/out, the logs in $T/l-WHAT.
+runs_ok() {
+	what=$1 file=$2
+	shift 2
+	st=0
+	"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l-$what" "$@" "$file" \
+	    >"$T/out" 2>"$T/err" || st=$?
+	[ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "$what: exit $st"; }
+}
+
 # A child ignores SIGPIPE (it takes a closed kernel as a write error), so
 # kill NAME PIPE is done once sent, as USR1 or HUP (which the kernel itself
 # catches) are done when they have ended it.
@@ -113,10 +124,7 @@ kill h HUP
 expect ok
 expect dead h
 EOF2
-st=0
-"$MIPC" run --no-time --timeout 1000 --backend "$BACKEND" --log-dir "$T/lpi" "$T/pipe.mipc" \
-    >"$T/out" 2>"$T/err" || st=$?
-[ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "kill NAME PIPE: exit $st"; }
+runs_ok pipe "$T/pipe.mipc" --timeout 1000
 has "$T/out" "OK SIGPIPE sent to s"
 
 # A name is free again once kill has answered: a child spawned by it at
@@ -132,17 +140,11 @@ expect ok
 wait s
 expect ok
 EOF2
-st=0
-"$MIPC" run --no-time --timeout 1000 --backend "$BACKEND" --log-dir "$T/lag" "$T/again.mipc" \
-    >"$T/out" 2>"$T/err" || st=$?
-[ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "spawn right after kill: exit $st"; }
+runs_ok again "$T/again.mipc" --timeout 1000
 
 # A comment may be longer than a line may be: it runs nothing.
 { printf '# '; head -c 2000 /dev/zero | tr '\0' x; printf '\nspawn a\nexpect ok\n'; } >"$T/longc.mipc"
-st=0
-"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/llc" "$T/longc.mipc" >/dev/null 2>"$T/err" ||
-    st=$?
-[ $st -eq 0 ] || { cat "$T/err"; fail "a long comment: exit $st"; }
+runs_ok long-comment "$T/longc.mipc"
 
 # A file with CRLF line ends runs as it would with LF, and its trace and
 # log carry no CR.
@@ -154,7 +156,6 @@ has "$T/out" "> spawn a pid=1"
 
 # A line sent to a stopped NAME is answered ETIMEDOUT once --timeout has
 # passed, and does not run when NAME goes on: port 1 is never registered.
-# A running NAME, though slow, is not failed by a short --timeout.
 cat >"$T/late.mipc" <<'EOF2'
 spawn a
 kill a STOP
@@ -165,12 +166,9 @@ a: c {.message=x,.pid=1000,.port=2}
 expect ok
 expect table 2 - - - - -
 EOF2
-st=0
-"$MIPC" run --no-time --timeout 200 --backend "$BACKEND" --log-dir "$T/lla" "$T/late.mipc" \
-    >"$T/out" 2>"$T/err" || st=$?
-[ $st -eq 0 ] || { cat "$T/out" "$T/err"; fail "a line that timed out: exit $st"; }
+runs_ok late "$T/late.mipc" --timeout 200
 has "$T/out" "ERR ETIMEDOUT a did not send the line within 200 ms (is it stopped?)"
-has "$T/lla/a.log" "got: ERR ETIMEDOUT sent after the console had given up on this line"
+has "$T/l-late/a.log" "got: ERR ETIMEDOUT sent after the console had given up on this line"
 
 # A file is read once, checked and run as read: a pipe works too.
 st=0
