@@ -93,7 +93,10 @@ private_dir(const char *path)
 	else
 		*slash = '\0';
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		mipc_warn("cannot make %s: %s", dir, strerror(errno));
+		/* Only the socket's own directory is made (0700): its
+		   parents are the user's to choose. */
+		mipc_warn("cannot make %s: %s%s", dir, strerror(errno), errno == ENOENT ?
+		    " (make its parent first, or choose another --socket)" : "");
 		return -1;
 	}
 	if (lstat(dir, &st) == -1) {

@@ -1039,6 +1039,11 @@ TEST(unsafe_directory_refused)
 	longpath[sizeof longpath - 1] = '\0';
 	ASSERT(run_mipc(err, sizeof err, "kernel", "--socket", longpath, (char *)NULL) != 0);
 	ASSERT(strstr(err, "too long") != NULL);
+	/* and one whose directory's parent is missing: only the socket's own
+	   directory is made, and the message says what to do */
+	snprintf(path, sizeof path, "%s/no/such/k.sock", dir);
+	ASSERT(run_mipc(err, sizeof err, "kernel", "--socket", path, (char *)NULL) != 0);
+	ASSERT(strstr(err, "make its parent first, or choose another --socket") != NULL);
 }
 
 /* attach with no kernel: a clear message and a non-zero status. */
