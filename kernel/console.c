@@ -74,8 +74,7 @@ struct console {
 	int		 amp;
 	int		 stopping;	/* W_KILL: wait for a stop, not an exit */
 	int		 sig;
-	int64_t		 deadline;
-	int64_t		 since;		/* W_SEND, W_WAIT: when the wait began */
+	int64_t		 deadline;	/* W_SEND, W_WAIT: when --timeout is up */
 	int		 is_expect;	/* the line in progress is an expect */
 
 	char		 last[MIPC_ANSWER_MAX];	/* answer to the last non-expect line */
@@ -642,26 +641,21 @@ proc_wait_ms(const struct kernel *k)
 }
 
 /*
- * When a line that waits for its child to send what it was given gives up.
- * A stopped child never will: --timeout, as for a server.  A running one
- * will unless the machine is very busy, so it has proc_wait_ms at least.
+ * How long a line waits for its child to send what it was given.  A stopped
+ * child never will: --timeout, as for a server.  A running one will unless
+ * the machine is very busy, so it has proc_wait_ms.
  */
+static unsigned
+send_wait_ms(const struct kernel *k, const struct console *c)
+{
+	return c->target->state == CHILD_STOPPED ? k->cfg.timeout_ms : proc_wait_ms(k);
+}
+
+/* When that wait is over: c->deadline is when --timeout is. */
 static int64_t
 send_deadline(const struct kernel *k, const struct console *c)
 {
-	int64_t least = c->since + proc_wait_ms(k);
-
-	return c->target->state == CHILD_STOPPED || c->deadline >= least ?
-	    c->deadline : least;
-}
-
-/* The console gives up on p's lines up to number n: answered ETIMEDOUT
-   already, they must not run if the child sends them later. */
-static void
-forsake(struct peer *p, uint64_t n)
-{
-	if (p->nforsaken < n)
-		p->nforsaken = n;
+	return c->deadline - k->cfg.timeout_ms + send_wait_ms(k, c);
 }
 
 /* A signal that ends a child.  SIGPIPE does not: a child ignores it, and
@@ -760,13 +754,11 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 		c->target = p;
 		c->seq = p->nforward;
 		c->amp = cmd->amp;
-		c->since = k->now;
 		c->deadline = k->now + k->cfg.timeout_ms;
 		return;
 	case V_WAIT:
 		c->wait = W_WAIT;
 		c->target = p;
-		c->since = k->now;
 		c->deadline = k->now + k->cfg.timeout_ms;
 		return;
 	case V_KILL:
@@ -939,9 +931,10 @@ check(struct kernel *k, struct console *c)
 			finish(k, c, ans);
 		} else if (p->nrecv < c->seq && k->now >= send_deadline(k, c)) {
 			snprintf(ans, sizeof ans, "ERR ETIMEDOUT %s did not send the line "
-			    "within %u ms (is it stopped?)", p->name,
-			    (unsigned)(send_deadline(k, c) - c->since));
-			forsake(p, c->seq);
+			    "within %u ms (is it stopped?)", p->name, send_wait_ms(k, c));
+			/* Answered so, the line must not run if it comes later. */
+			if (p->nforsaken < c->seq)
+				p->nforsaken = c->seq;
 			finish(k, c, ans);
 		}
 		return;
@@ -954,8 +947,7 @@ check(struct kernel *k, struct console *c)
 			finish(k, c, ans);
 		} else if (p->nrecv < p->nforward && k->now >= send_deadline(k, c)) {
 			snprintf(ans, sizeof ans, "ERR ETIMEDOUT %s did not send its lines "
-			    "within %u ms (is it stopped?)", p->name,
-			    (unsigned)(send_deadline(k, c) - c->since));
+			    "within %u ms (is it stopped?)", p->name, send_wait_ms(k, c));
 			/* The lines not sent yet are other consoles': each
 			   gives up on its own when its time is up. */
 			finish(k, c, ans);

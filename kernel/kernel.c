@@ -717,8 +717,7 @@ peer_lines(struct kernel *k, struct peer *p)
 	   requests too: each line finishes before the next one runs.  Once
 	   the kernel is stopping, a client's lines no longer run. */
 	while (p->fd != -1 && p->quitting == 0 &&
-	    !(p->kind == PEER_CLIENT && k->stopping) &&
-	    !(p->kind == PEER_CLIENT && console_busy(p->con)) &&
+	    !(p->kind == PEER_CLIENT && (k->stopping || console_busy(p->con))) &&
 	    (st = linebuf_next(&p->in, &line, &len)) != LB_NONE) {
 		if (st == LB_TOOLONG) {
 			if (p->kind == PEER_CHILD)
@@ -734,13 +733,6 @@ peer_lines(struct kernel *k, struct peer *p)
 	}
 }
 
-/*
- * A client's end of file.  A client that closed its socket is gone.  One
- * that only closed its sending half (shutdown(), as `socat` does at the end
- * of its input) still reads: its last line counts even without a newline,
- * and it goes once every line it sent is answered (client_done).  A send of
- * no bytes tells the two apart: it fails with EPIPE only on a closed socket.
- */
 /* Whether p has closed its socket (not only its sending half): a zero-byte
    send says EPIPE then, and costs nothing otherwise. */
 static int
@@ -759,12 +751,21 @@ peer_closed(const struct peer *p)
 static void
 notice_departures(struct kernel *k)
 {
+	if (k->nclients == 0)
+		return;		/* none to look at: the bench's loop, a scenario's */
 	for (struct peer *p = k->peers; p != NULL; p = p->next)
 		if (p->kind == PEER_CLIENT && p->fd != -1 && p->rp.owner != NULL &&
 		    (p->held != NULL || console_busy(p->con)) && peer_closed(p))
 			peer_gone(k, p, "disconnected");
 }
 
+/*
+ * A client's end of file.  A client that closed its socket is gone.  One
+ * that only closed its sending half (shutdown(), as `socat` does at the end
+ * of its input) still reads: its last line counts even without a newline,
+ * and it goes once every line it sent is answered (client_done).  A send of
+ * no bytes tells the two apart: it fails with EPIPE only on a closed socket.
+ */
 static void
 client_eof(struct kernel *k, struct peer *p)
 {
@@ -884,7 +885,6 @@ kernel_child_ended(struct kernel *k, struct peer *p, int status)
 	console_poke(k);
 }
 
-/* Accepts every pending connection on the listening socket. */
 /*
  * Before a client is refused for want of room (a descriptor, a place among
  * the clients): some may have left without our noticing yet, so read what
@@ -899,6 +899,7 @@ sweep_clients(struct kernel *k)
 			peer_read_(k, p, 1);
 }
 
+/* Accepts every pending connection on the listening socket. */
 static void
 accept_clients(struct kernel *k)
 {

@@ -122,13 +122,13 @@ struct kernel {
 };
 
 /* kernel.c */
-/* Makes the log directory if need be, checks kernel.log can be written
-   there, and then (unless keep) removes the *.log files of the last run, as
-   kernel_init does.  Returns 0, or -1 having touched no log and written
-   what failed into why ("PATH: reason"). */
 /* Puts back the default action of the signals a kernel catches: a kernel
    does at its end, and a child it forks at its start. */
 void	kernel_restore_signals(void);
+/* Makes the log directory if need be, checks kernel.log can be written
+   there, and then (unless keep) removes the logs of the last run (see
+   log_is_ours), as kernel_init does.  Returns 0, or -1 having touched no
+   log and written what failed into why ("PATH: reason"). */
 int	kernel_prepare_logs(const char *dir, int keep, char *why, size_t whysz);
 int	kernel_init(struct kernel *k, const struct kconfig *cfg);
 /* Serves until k->stopping is set.  Returns k->status. */

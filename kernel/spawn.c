@@ -111,9 +111,9 @@ child_start(struct kernel *k, int sock, int logfd, const struct child_config *cf
 		dprintf(1, "started: %s, pid %lu, load generator\n", cfg->name,
 		    (unsigned long)cfg->pid);
 		load_main(sock, cfg->load);
-	}
-	else
+	} else {
 		child_main(sock, cfg);
+	}
 	_exit(0);
 }
 
