@@ -253,6 +253,9 @@ refused "--scenario applies to mipc kernel only" run --scenario x.mipc x.mipc
 refused "-f applies to mipc logs only" attach -f
 refused "--slots does not apply to mipc bench" bench --slots 10 --count 10
 refused "--socket needs a value, not an empty one" kernel --socket ''
+printf 'spawn q reply="unterminated\n' >"$T/unterminated.mipc"
+refused "unterminated.mipc:1: expected reply=\"TEXT\": the closing '\"' is missing" \
+    run --log-dir "$T/lun" "$T/unterminated.mipc"
 refused "--log-dir needs a value, not an empty one" run --log-dir= scenarios/walkthrough.mipc
 refused "unknown command 'frob'" frob --count 3
 
