@@ -21,6 +21,7 @@
 
 #include "kernel.h"
 #include "platform.h"
+#include "proto.h"
 #include "request.h"
 
 enum verb {
@@ -745,8 +746,8 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 		}
 		{
 			char line[MIPC_LINE_MAX + 8];
-			int n = snprintf(line, sizeof line, "! %.*s", (int)cmd->arglen,
-			    cmd->arg);
+			int n = snprintf(line, sizeof line, "%s%.*s",
+			    proto_marker(PROTO_RUN), (int)cmd->arglen, cmd->arg);
 			peer_send(k, p, line, (size_t)n);
 		}
 		p->nforward++;
@@ -773,7 +774,7 @@ exec_cmd(struct kernel *k, struct console *c, const struct cmd *cmd)
 		if (p->state == CHILD_RUNNING && p->fd != -1) {
 			/* First the child writes its log, so that what it was
 			   sent before the signal is in it. */
-			peer_send(k, p, "~ sync", 6);
+			peer_send(k, p, PROTO_SYNC_LINE, sizeof PROTO_SYNC_LINE - 1);
 			c->wait = W_SYNC;
 			c->seq = ++p->nsync;
 			c->deadline = k->now + MIPC_SYNC_MS;

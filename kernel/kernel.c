@@ -33,6 +33,7 @@
 #include "kernel.h"
 #include "listen.h"
 #include "platform.h"
+#include "proto.h"
 #include "request.h"
 
 #define READ_BUDGET	(64 * 1024)	/* bytes read from one peer per turn */
@@ -636,30 +637,39 @@ is_comment(const char *s, size_t n)
 static void
 child_line(struct kernel *k, struct peer *p, const char *line, size_t len)
 {
-	if (len >= 2 && line[0] == '>' && line[1] == ' ') {
+	const char *rest;
+	size_t n;
+
+	switch (proto_kind(line, len, &rest, &n)) {
+	case PROTO_RAN:
 		if (++p->nrecv <= p->nforsaken) {
 			/* Stopped, it sends only now a line the console has
 			   answered ETIMEDOUT: it does not run late. */
 			logw_printf(&k->log, "%s sent, too late: %.*s: dropped", p->name,
-			    (int)(len - 2), line + 2);
+			    (int)n, rest);
 			answer(k, p, "ERR ETIMEDOUT sent after the console had given "
 			    "up on this line");
 		} else {
-			request(k, p, line + 2, len - 2);
+			request(k, p, rest, n);
 		}
 		console_poke(k);
-	} else if (len >= 2 && line[0] == '+' && line[1] == ' ') {
-		request(k, p, line + 2, len - 2);
-	} else if (len >= 2 && line[0] == '=' && line[1] == ' ') {
-		if (route_answered(&k->route, &p->rp, line + 2, len - 2) == -1)
+		break;
+	case PROTO_SEND:
+		request(k, p, rest, n);
+		break;
+	case PROTO_REPLY:
+		if (route_answered(&k->route, &p->rp, rest, n) == -1)
 			logw_printf(&k->log, "%s answered nothing: %.*s", p->name,
 			    (int)len, line);
-	} else if (len >= 2 && line[0] == '~' && line[1] == ' ') {
+		break;
+	case PROTO_SYNCED:
 		p->nsynced++;		/* its log is written: the kill may go */
 		console_poke(k);
-	} else {
+		break;
+	default:
 		logw_printf(&k->log, "%s broke the protocol: %.*s", p->name,
 		    (int)(len > 200 ? 200 : len), line);
+		break;
 	}
 }
 

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "request.h"
 #include "route.h"
 
@@ -76,28 +77,14 @@ answer(struct route_result *res, enum mipc_err code, const char *fmt, ...)
 }
 
 /*
- * For the texts made for every message: p advanced past s (n bytes), or past
- * v in decimal.  The caller sizes the buffer.
+ * For the texts made for every message: p advanced past s (n bytes).  The
+ * caller sizes the buffer.
  */
 static char *
 put(char *p, const char *s, size_t n)
 {
 	memcpy(p, s, n);
 	return p + n;
-}
-
-static char *
-put_u(char *p, unsigned long v)
-{
-	char d[24];
-	size_t n = 0;
-
-	do
-		d[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n > 0)
-		*p++ = d[--n];
-	return p;
 }
 
 /* ----- message records ----- */
@@ -392,20 +379,10 @@ deliver(struct route *r, struct rproc *rp, unsigned l, const struct request *req
 	r->ttail = m;
 	lk->qlen++;
 	r->inflight++;
-	/* * received "TEXT" from pid PID via port PORT */
-	_Static_assert(12 + MIPC_TEXT_MAX + 11 + 10 + 10 + 5 < MIPC_ANSWER_MAX,
-	    "a delivery line fits its buffer");
-	char text[MIPC_ANSWER_MAX], *e = text;
+	char text[PROTO_DELIVERY_MAX + 1];
 	struct fx fx = { .kind = FX_DELIVER, .to = srv, .id = m->id, .text = text,
 	    .msg = req->text, .msglen = req->len };
-	e = put(e, "* received \"", 12);
-	e = put(e, req->text, req->len);
-	e = put(e, "\" from pid ", 11);
-	e = put_u(e, rp->pid);
-	e = put(e, " via port ", 10);
-	e = put_u(e, req->port);
-	*e = '\0';
-	fx.textlen = (size_t)(e - text);
+	fx.textlen = proto_delivery(text, req->text, req->len, rp->pid, req->port);
 	r->emit(r->ctx, &fx);
 	res->code = E_OK;
 	res->pending = m->id;

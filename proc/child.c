@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "child.h"
 #include "log.h"
+#include "proto.h"
 
 #define ANSWER_BURST	(64 * 1024)	/* answers held while a burst is read */
 
@@ -30,39 +31,6 @@ struct child {
 	struct logw	 log;
 	struct outq	 out;
 };
-
-static const char received[] = "* received \"";
-static const char tail[] = "\" from pid ";
-
-/*
- * Finds TEXT and PORT in `* received "TEXT" from pid PID via port PORT`,
- * reading from the right, since TEXT may hold quotes and " from pid ".
- */
-static int
-parse_delivery(const char *s, size_t n, const char **text, size_t *tlen,
-    const char **port, size_t *plen)
-{
-	size_t rl = sizeof received - 1, tl = sizeof tail - 1;
-
-	if (n < rl || memcmp(s, received, rl) != 0)
-		return -1;
-	for (size_t i = n; i-- > rl;) {
-		if (s[i] != '"' || i + tl > n || memcmp(s + i, tail, tl) != 0)
-			continue;
-		const char *via = NULL;
-		for (size_t j = i + tl; j + 10 <= n; j++)
-			if (s[j] == ' ' && memcmp(s + j, " via port ", 10) == 0)
-				via = s + j;
-		if (via == NULL)
-			return -1;
-		*text = s + rl;
-		*tlen = i - rl;
-		*port = via + 10;
-		*plen = (size_t)(s + n - *port);
-		return 0;
-	}
-	return -1;
-}
 
 static void
 send_line(struct child *c, const char *prefix, const char *s, size_t n)
@@ -75,49 +43,72 @@ send_line(struct child *c, const char *prefix, const char *s, size_t n)
 	}
 }
 
+/* A delivery (the line s, taken apart in d): logged, and answered by the
+   reply policy.  Every message comes here: no format is parsed. */
+static void
+reply(struct child *c, const char *s, size_t n, const struct proto_delivery *d)
+{
+	static const char dflt[] = "response written to port: ";
+	const char *text = d->text;
+	size_t tn = d->textlen;
+	char buf[sizeof dflt + 8];
+	struct logw_part got = { s + 2, n - 2 };
+
+	logw_parts(&c->log, &got, 1);
+	if (c->cfg->reply == REPLY_FIXED) {
+		text = c->cfg->reply_text;
+		tn = strlen(text);
+	} else if (c->cfg->reply != REPLY_ECHO) {
+		char digits[8];
+		size_t nd = 0;
+		unsigned port = d->port;
+		do
+			digits[nd++] = (char)('0' + port % 10);
+		while ((port /= 10) != 0);
+		memcpy(buf, dflt, sizeof dflt - 1);
+		tn = sizeof dflt - 1;
+		while (nd > 0)
+			buf[tn++] = digits[--nd];
+		text = buf;
+	}
+	send_line(c, proto_marker(PROTO_REPLY), text, tn);
+	struct logw_part answered[] = { LOGW_PART("answered: "), { text, tn } };
+	logw_parts(&c->log, answered, 2);
+}
+
 static void
 handle(struct child *c, const char *s, size_t n)
 {
-	const char *text, *port;
-	size_t tlen, plen;
+	struct proto_delivery d;
+	const char *rest;
+	size_t rn;
 
-	if (n >= 2 && s[0] == '!' && s[1] == ' ') {
-		send_line(c, "> ", s + 2, n - 2);
-		logw_printf(&c->log, "sent: %.*s", (int)(n - 2), s + 2);
-	} else if ((n >= 2 && memcmp(s, "OK", 2) == 0) ||
-	    (n >= 4 && memcmp(s, "ERR ", 4) == 0)) {
+	switch (proto_kind(s, n, &rest, &rn)) {
+	case PROTO_RUN:
+		send_line(c, proto_marker(PROTO_RAN), rest, rn);
+		logw_printf(&c->log, "sent: %.*s", (int)rn, rest);
+		break;
+	case PROTO_ANSWER:
 		logw_printf(&c->log, "got: %.*s", (int)n, s);
-	} else if (parse_delivery(s, n, &text, &tlen, &port, &plen) == 0) {
-		/* Every delivery comes here: its lines are put together without
-		   a format. */
-		static const char dflt[] = "response written to port: ";
-		const char *reply = text;
-		size_t rn = tlen;
-		char buf[MIPC_ANSWER_MAX];
-		struct logw_part got = { s + 2, n - 2 };
-		logw_parts(&c->log, &got, 1);
-		if (c->cfg->reply == REPLY_FIXED) {
-			reply = c->cfg->reply_text;
-			rn = strlen(reply);
-		} else if (c->cfg->reply != REPLY_ECHO) {
-			if (plen > sizeof buf - sizeof dflt)	/* the kernel's port */
-				plen = sizeof buf - sizeof dflt;	/* has 5 digits */
-			memcpy(buf, dflt, sizeof dflt - 1);
-			memcpy(buf + sizeof dflt - 1, port, plen);
-			reply = buf;
-			rn = sizeof dflt - 1 + plen;
+		break;
+	case PROTO_DELIVERY:
+		if (proto_parse_delivery(s, n, &d) == -1) {
+			logw_printf(&c->log, "notice: %.*s", (int)(n - 2), s + 2);
+			break;
 		}
-		send_line(c, "= ", reply, rn);
-		struct logw_part answered[] = { LOGW_PART("answered: "), { reply, rn } };
-		logw_parts(&c->log, answered, 2);
-	} else if (n == 6 && memcmp(s, "~ sync", 6) == 0) {
+		reply(c, s, n, &d);
+		break;
+	case PROTO_SYNC:
 		logw_flush(&c->log);
-		send_line(c, "~ ", "synced", 6);
-	} else if (n >= 2 && s[0] == '*' && s[1] == ' ') {
-		logw_printf(&c->log, "notice: %.*s", (int)(n - 2), s + 2);
-	} else {
+		send_line(c, "", PROTO_SYNCED_LINE, sizeof PROTO_SYNCED_LINE - 1);
+		break;
+	case PROTO_NOTICE:
+		logw_printf(&c->log, "notice: %.*s", (int)rn, rest);
+		break;
+	default:
 		logw_printf(&c->log, "unexpected line from kernel (%zu bytes): %.*s",
 		    n, (int)(n > 200 ? 200 : n), s);
+		break;
 	}
 }
 
