@@ -1,23 +1,10 @@
 /*
  * child.h - the simulated process: the program each forked child runs.
  *
- * The child's only channel is its socketpair to the kernel.  What travels on
- * it, one line each:
- *
- *   kernel -> child
- *     ! LINE          send LINE to the kernel as yourself (the console's NAME: LINE)
- *     OK ... / ERR ...  the answer to a line the child sent, in order
- *     * received "TEXT" from pid PID via port PORT
- *                     a delivery: log it, then answer it with "= REPLY"
- *     * ...           any other notice: log it
- *     ~ sync          write your log now (a kill is coming): answer "~ synced"
- *
- *   child -> kernel
- *     > LINE          a line the console asked the child to send (exactly as given)
- *     + LINE          a line the child sends of its own accord (the load
- *                     generator of `mipc bench`); routed the same way
- *     = TEXT          its answer to the oldest delivery it has not answered
- *     ~ synced        its log is written
+ * The child's only channel is its socketpair to the kernel, on which it
+ * speaks the child protocol (proto.h).  It sends "> LINE" when the console
+ * asks ("! LINE"), answers every delivery at once by its reply policy, and
+ * the load generator of `mipc bench` sends "+ LINE" of its own accord.
  *
  * Every line the child sends, every answer, every delivery, what it answered
  * and every notice go to its log (stdout, which the kernel has pointed at
