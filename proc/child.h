@@ -30,6 +30,8 @@ struct child_config {
 	uint32_t	 pid;		/* simulated pid */
 	enum reply_kind	 reply;
 	char		 reply_text[MIPC_TEXT_MAX + 1];	/* REPLY_FIXED */
+	char		 program[MIPC_LINE_MAX + 1];	/* "PATH ARG...": run it instead */
+	uint16_t	 forward;	/* non-zero: serve by calling this port */
 	int		 no_time;	/* no timestamps and no OS pids in the log */
 	const struct load_config *load;	/* non-NULL: run the load generator */
 };
