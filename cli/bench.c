@@ -9,7 +9,7 @@
  *            newline-framed lines on the same event backend as the kernel:
  *            no table, no parsing, no logs.  The floor for a kernel in the
  *            middle;
- *   kernel   a kernel built and run as `mipc run` runs one (spawn_child, its
+ *   kernel   a kernel built and run as `mipc run` runs one (proc_spawn, its
  *            logs on), a server child with the default reply, and load
  *            children linked to it that send "+ REQ" lines.
  *
@@ -285,7 +285,7 @@ relay_main(const char *backend, int a, int b, int result)
 	for (int i = 0; i < 2; i++) {
 		linebuf_init(&in[i]);
 		outq_init(&out[i]);
-		if (ev_add(ev, fds[i], EV_READ) == -1)
+		if (ev_add(ev, fds[i], EV_READ, NULL) == -1)
 			_exit(1);
 	}
 	for (;;) {
@@ -310,7 +310,8 @@ relay_main(const char *backend, int a, int b, int result)
 			int r = outq_flush(&out[i], fds[i]);
 			if (r == -1)
 				_exit(0);
-			if ((r == 1 ? ev_add : ev_del)(ev, fds[i], EV_WRITE) == -1)
+			if ((r == 1 ? ev_add(ev, fds[i], EV_WRITE, NULL) :
+			    ev_del(ev, fds[i], EV_WRITE)) == -1)
 				_exit(1);
 		}
 	}
@@ -381,21 +382,23 @@ run_floor(const char *backend, int relay, struct load_config lc, struct figures 
 static unsigned loads_left;
 
 static void
-on_child_exit(struct kernel *k, struct peer *p)
+on_child_exit(void *arg, struct child *c)
 {
-	if (p->ccfg.load != NULL && --loads_left == 0)
-		k->stopping = 1;
+	struct kernel *k = arg;
+
+	if (c->cfg.load != NULL && --loads_left == 0)
+		k->stopping = KSTOP_DONE;
 }
 
-/* Routes a request as process p would send it, to set the state up. */
+/* Routes a request as child c would send it, to set the state up. */
 static void
-setup_line(struct kernel *k, struct peer *p, const char *fmt, unsigned port)
+setup_line(struct kernel *k, struct child *c, const char *fmt, unsigned port)
 {
 	struct route_result res;
 	char line[128];
-	int n = snprintf(line, sizeof line, fmt, (unsigned)p->rp.pid, port);
+	int n = snprintf(line, sizeof line, fmt, (unsigned)c->sp.rp.pid, port);
 
-	route_line(&k->route, &p->rp, line, (size_t)n, k->now, &res);
+	route_line(&k->sv.route, &c->sp.rp, line, (size_t)n, k->now, &res);
 	if (strncmp(res.text, "OK", 2) != 0)
 		mipc_die(1, "bench: setting up: %s: %s", line, res.text);
 }
@@ -412,7 +415,8 @@ kernel_case(const struct options *o, const char *logdir, unsigned slots,
 {
 	struct kconfig cfg = o->k;
 	struct kernel k;
-	struct child_config server = { .reply = REPLY_DEFAULT };
+	struct child_config server = { .name = "server", .pid = 1,
+	    .reply = REPLY_DEFAULT };
 	struct figures f;
 	char ans[MIPC_ANSWER_MAX];
 
@@ -423,10 +427,11 @@ kernel_case(const struct options *o, const char *logdir, unsigned slots,
 	cfg.trace_fd = -1;
 	if (kernel_init(&k, &cfg) == -1)
 		_exit(1);
-	k.child_exit = on_child_exit;
-	if (spawn_child(&k, "server", 1, &server, ans, sizeof ans) == -1)
+	k.procs.exited = on_child_exit;
+	k.procs.exited_arg = &k;
+	struct child *srv = proc_spawn(&k.procs, &server, ans, sizeof ans);
+	if (srv == NULL)
 		mipc_die(1, "bench: %s", ans);
-	struct peer *srv = kernel_child(&k, "server");
 	setup_line(&k, srv, "c {.message=x,.pid=%u,.port=%u}", lc.port);
 	if (fill) {
 		/* Self-links fill the mailboxes but for the loads' links, then
@@ -436,13 +441,12 @@ kernel_case(const struct options *o, const char *logdir, unsigned slots,
 			setup_line(&k, srv, "c {.message=x,.pid=%u,.port=%u}", port);
 			setup_line(&k, srv, "{.message=x,.pid=%u,.port=%u}", port);
 		}
-		while (k.route.pt.used < slots - 1)
+		while (k.sv.route.pt.used < slots - 1)
 			setup_line(&k, srv, "c {.message=x,.pid=%u,.port=%u}", port++);
 	}
 	loads_left = clients;
 	for (unsigned c = 0; c < clients; c++) {
 		struct child_config lcfg = { .reply = REPLY_DEFAULT };
-		char name[16];
 		struct load_config *l = malloc(sizeof *l);
 		if (l == NULL)
 			_exit(1);
@@ -450,23 +454,24 @@ kernel_case(const struct options *o, const char *logdir, unsigned slots,
 		l->pid = 100 + c;
 		l->result_fd = 1;	/* its log */
 		lcfg.load = l;
-		snprintf(name, sizeof name, "load%u", c);
+		snprintf(lcfg.name, sizeof lcfg.name, "load%u", c);
+		lcfg.pid = l->pid;
 		/* The loads link in turn: port 1 goes back into the table for
 		   each. */
 		if (c > 0)
 			setup_line(&k, srv, "c {.message=x,.pid=%u,.port=%u}", lc.port);
-		if (spawn_child(&k, name, l->pid, &lcfg, ans, sizeof ans) == -1)
+		struct child *ld = proc_spawn(&k.procs, &lcfg, ans, sizeof ans);
+		if (ld == NULL)
 			mipc_die(1, "bench: %s", ans);
 		/* Its link, made as its own first request would make it. */
-		setup_line(&k, kernel_child(&k, name), "{.message=x,.pid=%u,.port=%u}",
-		    lc.port);
+		setup_line(&k, ld, "{.message=x,.pid=%u,.port=%u}", lc.port);
 	}
 	/* The kernel's CPU time is what its loop took: filling 1024 slots
 	   above is no part of routing. */
 	int64_t loop_us = cpu_us(RUSAGE_SELF);
 	kernel_loop(&k);
 	loop_us = cpu_us(RUSAGE_SELF) - loop_us;
-	if (k.stopping == 2) {
+	if (k.stopping == KSTOP_SIGNAL) {
 		kernel_free(&k);	/* the bench is stopping: no figures */
 		_exit(1);
 	}

@@ -188,23 +188,18 @@ parse_options(int argc, char **argv, struct options *o)
 static int
 cmd_run(struct options *o)
 {
-	struct kernel check;
-	struct console **loaded;
+	struct script *loaded;
 	int bad = 0, failed = 0, status = 0;
 
 	if (o->nargs == 0)
 		usage_error("run needs a scenario FILE%s", "");
 	/* Every file is read and checked before anything runs, and runs as
-	   it was read then. */
-	memset(&check, 0, sizeof check);
+	   it was read then (a pipe or /dev/stdin could not be read again). */
 	if ((loaded = calloc((size_t)o->nargs, sizeof *loaded)) == NULL)
 		mipc_die(1, "out of memory");
-	for (int i = 0; i < o->nargs; i++) {
-		if ((loaded[i] = console_new(&check, NULL)) == NULL)
-			mipc_die(1, "out of memory");
-		if (console_load(loaded[i], o->args[i], 1) == -1)
+	for (int i = 0; i < o->nargs; i++)
+		if (script_load(&loaded[i], o->args[i], stderr) == -1)
 			bad = 1;
-	}
 	if (bad) {
 		status = 2;
 		goto out;
@@ -225,15 +220,14 @@ cmd_run(struct options *o)
 			status = 2;
 			goto out;
 		}
-		struct console *c = console_new(&k, NULL);
+		struct console *c = kernel_scenario(&k, &loaded[i], 1);
 		if (c == NULL)
 			mipc_die(1, "out of memory");
-		console_take(c, loaded[i]);
-		kernel_trace(&k, "microipc %s: %s on backend %s, %u slots, queue %u, "
+		trace_log(&k.trace, "microipc %s: %s on backend %s, %u slots, queue %u, "
 		    "timeout %u ms", MIPC_VERSION, o->args[i], ev_name(k.ev),
 		    cfg.slots, cfg.queue, cfg.timeout_ms);
 		kernel_loop(&k);
-		int interrupted = k.stopping == 2;
+		int interrupted = k.stopping == KSTOP_SIGNAL;
 		console_counts(c, &held, &nfail);
 		kernel_free(&k);
 		printf("== %s: %u expect%s held, %u failed%s\n", o->args[i], held,
@@ -253,8 +247,7 @@ cmd_run(struct options *o)
 	status = failed;
 out:
 	for (int i = 0; i < o->nargs; i++)
-		if (loaded[i] != NULL)
-			console_free(&check, loaded[i]);
+		script_free(&loaded[i]);
 	free(loaded);
 	return status;
 }
@@ -265,39 +258,25 @@ cmd_kernel(struct options *o)
 {
 	struct kernel k;
 	struct kconfig cfg = o->k;
+	struct script loaded = { 0 };
 
 	if (o->nargs > 0)
 		usage_error("kernel takes no argument ('%s')", o->args[0]);
-	struct kernel check;
-	struct console *loaded = NULL;
-	memset(&check, 0, sizeof check);
-	if (o->scenario != NULL) {
-		if ((loaded = console_new(&check, NULL)) == NULL)
-			mipc_die(1, "out of memory");
-		if (console_load(loaded, o->scenario, 0) == -1) {
-			console_free(&check, loaded);
-			return 2;
-		}
-	}
+	if (o->scenario != NULL && script_load(&loaded, o->scenario, stderr) == -1)
+		return 2;
 	/* Served, the kernel never waits for its trace's reader. */
 	cfg.trace = NULL;
 	cfg.trace_fd = 1;
 	if (kernel_init(&k, &cfg) == -1) {
 		kernel_free(&k);
-		if (loaded != NULL)
-			console_free(&check, loaded);
+		script_free(&loaded);
 		return 1;
 	}
-	kernel_trace(&k, "microipc %s: kernel on %s, backend %s, %u slots, queue %u, "
+	trace_log(&k.trace, "microipc %s: kernel on %s, backend %s, %u slots, queue %u, "
 	    "timeout %u ms; stop with ^C or shutdown", MIPC_VERSION, cfg.socket_path,
 	    ev_name(k.ev), cfg.slots, cfg.queue, cfg.timeout_ms);
-	if (loaded != NULL) {
-		struct console *c = console_new(&k, NULL);
-		if (c == NULL)
-			mipc_die(1, "out of memory");
-		console_take(c, loaded);
-		console_free(&check, loaded);
-	}
+	if (o->scenario != NULL && kernel_scenario(&k, &loaded, 0) == NULL)
+		mipc_die(1, "out of memory");
 	int status = kernel_loop(&k);
 	kernel_free(&k);
 	return status;

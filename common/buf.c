@@ -194,6 +194,8 @@ outq_room(struct outq *q, size_t n)
 static void
 outq_put(struct outq *q, const void *p, size_t n)
 {
+	if (n == 0)
+		return;		/* an empty queue may have no buffer yet */
 	memcpy(q->data + q->len, p, n);
 	q->len += n;
 	q->queued += n;

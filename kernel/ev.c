@@ -7,6 +7,13 @@
  * fd, so that a backend never has to: it only hears "fd goes from mask A to
  * mask B" and can pick the cheapest native call for that step.
  *
+ * The user pointer of each fd lives in the same table, beside its mask, and
+ * ev_wait copies it into each event the backend reports: one indexed load per
+ * event, the same for every backend, and replacing a pointer is one store,
+ * never a system call.  (kqueue could carry it in a kevent's udata, but epoll
+ * has room for the fd or a pointer, not both, and poll for neither; and the
+ * table is here anyway, for the masks.)
+ *
  * Contract for callers: forget an fd (ev_del of everything watched) before
  * closing it.  epoll and kqueue drop a closed fd by themselves, poll and
  * libkqueue do not, and none of them can tell ev.c, so a closed but still
@@ -14,6 +21,8 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,11 +49,17 @@ static const struct ev_backend *const backends[] = {
 
 #define NBACKENDS (sizeof backends / sizeof backends[0])
 
+/* What ev.c knows of one fd; all zero for an fd not watched. */
+struct ev_fd {
+	void	*udata;		/* handed back in each of its events */
+	int	 mask;		/* EV_READ and/or EV_WRITE */
+};
+
 struct ev {
 	const struct ev_backend *be;
 	void		*state;		/* the backend's, opaque here */
-	unsigned char	*mask;		/* mask[fd]: what is watched on fd */
-	size_t		 nmask;		/* entries in mask */
+	struct ev_fd	*fds;		/* fds[fd]: fd's mask and pointer */
+	size_t		 nfds;		/* entries in fds */
 };
 
 /* Returns the names of the backends built in, best first, NULL-terminated. */
@@ -101,7 +116,7 @@ ev_free(struct ev *ev)
 	if (ev == NULL)
 		return;
 	ev->be->free(ev->state);
-	free(ev->mask);
+	free(ev->fds);
 	free(ev);
 }
 
@@ -109,31 +124,38 @@ ev_free(struct ev *ev)
 static int
 ev_watched(const struct ev *ev, int fd)
 {
-	if (fd < 0 || (size_t)fd >= ev->nmask)
+	if (fd < 0 || (size_t)fd >= ev->nfds)
 		return 0;
-	return ev->mask[fd];
+	return ev->fds[fd].mask;
 }
 
 /*
- * Makes mask[] long enough to hold fd.  It doubles, so an fd number costs
+ * Makes fds[] long enough to hold fd.  It doubles, so an fd number costs
  * O(1) amortised however high it is.  Returns 0, or -1 with errno ENOMEM.
  */
 static int
 ev_grow(struct ev *ev, int fd)
 {
-	unsigned char *mask;
+	struct ev_fd *fds;
 	size_t n;
 
-	if ((size_t)fd < ev->nmask)
+	if ((size_t)fd < ev->nfds)
 		return 0;
-	n = ev->nmask != 0 ? ev->nmask : 64;
+	n = ev->nfds != 0 ? ev->nfds : 64;
 	while (n <= (size_t)fd)
 		n *= 2;
-	if ((mask = realloc(ev->mask, n)) == NULL)
+	if (n > SIZE_MAX / sizeof *fds) {
+		errno = ENOMEM;
 		return -1;
-	memset(mask + ev->nmask, 0, n - ev->nmask);
-	ev->mask = mask;
-	ev->nmask = n;
+	}
+	if ((fds = realloc(ev->fds, n * sizeof *fds)) == NULL)
+		return -1;
+	for (size_t i = ev->nfds; i < n; i++) {
+		fds[i].udata = NULL;
+		fds[i].mask = 0;
+	}
+	ev->fds = fds;
+	ev->nfds = n;
 	return 0;
 }
 
@@ -163,22 +185,27 @@ ev_fd_table(int **map, int *n, int fd)
 }
 
 /*
- * Moves fd to watching newmask, telling the backend only when that changes
- * anything.  The record changes only once the backend has agreed, so after a
- * failure both still say the old mask.  Returns 0, or -1 with errno.
+ * Moves fd to watching newmask for udata, telling the backend only when the
+ * mask changes: a new pointer alone is one store.  An fd left watching
+ * nothing is forgotten, pointer and all.  The record changes only once the
+ * backend has agreed, so after a failure both still say what they said
+ * before.  Returns 0, or -1 with errno.
  */
 static int
-ev_change(struct ev *ev, int fd, int newmask)
+ev_change(struct ev *ev, int fd, int newmask, void *udata)
 {
 	int old = ev_watched(ev, fd);
 
-	if (old == newmask)
-		return 0;
-	if (newmask != 0 && ev_grow(ev, fd) == -1)
-		return -1;
-	if (ev->be->set(ev->state, fd, old, newmask) == -1)
-		return -1;
-	ev->mask[fd] = (unsigned char)newmask;
+	if (old == newmask && old == 0)
+		return 0;	/* not watched, nor to be: nothing to keep */
+	if (old != newmask) {
+		if (newmask != 0 && ev_grow(ev, fd) == -1)
+			return -1;
+		if (ev->be->set(ev->state, fd, old, newmask) == -1)
+			return -1;
+	}
+	ev->fds[fd].mask = newmask;
+	ev->fds[fd].udata = newmask != 0 ? udata : NULL;
 	return 0;
 }
 
@@ -200,40 +227,61 @@ ev_check(int fd, int mask)
 	return 0;
 }
 
-/* Watches fd for mask as well as what it watched before.  Returns 0 or -1. */
+/*
+ * Watches fd for mask as well as what it watched before, and makes udata its
+ * pointer (whatever it was).  Returns 0 or -1.
+ */
 int
-ev_add(struct ev *ev, int fd, int mask)
+ev_add(struct ev *ev, int fd, int mask, void *udata)
 {
 	if (ev_check(fd, mask) == -1)
 		return -1;
-	return ev_change(ev, fd, ev_watched(ev, fd) | mask);
+	return ev_change(ev, fd, ev_watched(ev, fd) | mask, udata);
 }
 
 /*
- * Stops watching fd for mask; asking to stop what is not watched is not an
- * error.  Returns 0 or -1.
+ * Stops watching fd for mask, keeping its pointer while anything is left;
+ * asking to stop what is not watched is not an error.  Returns 0 or -1.
  */
 int
 ev_del(struct ev *ev, int fd, int mask)
 {
+	int old;
+
 	if (ev_check(fd, mask) == -1)
 		return -1;
-	return ev_change(ev, fd, ev_watched(ev, fd) & ~mask);
+	if ((old = ev_watched(ev, fd)) == 0)
+		return 0;
+	return ev_change(ev, fd, old & ~mask, ev->fds[fd].udata);
 }
 
 /*
  * Waits up to timeout_ms (-1: forever) and fills out[0..n) with the ready
- * fds, one entry each.  Returns n, 0 on timeout, or -1 with errno (EINTR when
- * a signal came: the caller handles it and waits again).
+ * fds, one entry each, and their pointers.  A backend reports only fds that
+ * set() gave it, all of them in fds[]; anything else is a broken invariant,
+ * and fatal.  Returns n, 0 on timeout, or -1 with errno (EINTR when a signal
+ * came: the caller handles it and waits again).
  */
 int
 ev_wait(struct ev *ev, struct ev_event *out, int max, int timeout_ms)
 {
+	int n;
+
 	if (out == NULL || max <= 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	return ev->be->wait(ev->state, out, max, timeout_ms);
+	if ((n = ev->be->wait(ev->state, out, max, timeout_ms)) <= 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		if (out[i].fd < 0 || (size_t)out[i].fd >= ev->nfds) {
+			fprintf(stderr, "ev_wait: %s reported fd %d, "
+			    "never added\n", ev->be->name, out[i].fd);
+			abort();
+		}
+		out[i].udata = ev->fds[out[i].fd].udata;
+	}
+	return n;
 }
 
 /* Returns the backend's name, for the log and for tests. */

@@ -310,6 +310,7 @@ parse_spawn(const char *s, const char *end, struct cmd *c, char *why, size_t why
 
 	if (take_name(&s, end, c, why, whysz) == -1)
 		return -1;
+	memcpy(cc->name, c->name, sizeof cc->name);
 	cc->reply = REPLY_DEFAULT;
 	while ((n = word(&s, end, &w)) > 0) {
 		int key = spawn_key(w, n);
@@ -346,8 +347,13 @@ parse_spawn(const char *s, const char *end, struct cmd *c, char *why, size_t why
 			s = v;
 			if (vn == 0 || *v != '"' ||
 			    take_quoted(&s, end, quoted_stop(v, end), &t, &tl) == -1) {
-				snprintf(why, whysz, "expected reply=echo or reply=\"TEXT\"%s",
-				    vn > 0 && *v == '"' ? ": the closing '\"' is missing" : "");
+				if (vn > 0 && *v == '"')
+					snprintf(why, whysz, "expected reply=\"TEXT\": the "
+					    "closing '\"' is missing");
+				else
+					snprintf(why, whysz, "expected reply=echo or "
+					    "reply=\"TEXT\", got '%.*s'",
+					    (int)(n > 40 ? 40 : n), w);
 				return -1;
 			}
 			if (tl > MIPC_TEXT_MAX || memchr(t, '\0', tl) != NULL) {

@@ -45,6 +45,37 @@ mask_of(const struct ev_event *out, int n, int fd)
 	return mask;
 }
 
+/* A pointer equal to another; fails showing both. */
+#define ASSERT_PTR_EQ(a, b) do { \
+	const void *a_ = (a), *b_ = (b); \
+	if (a_ != b_) \
+		TEST_FAIL_("%s == %s: %p != %p", #a, #b, (void *)a_, (void *)b_); \
+} while (0)
+
+static char tags[1024];		/* tag(fd) points into this */
+
+/*
+ * The user pointer the cases give fd, one distinct address per fd number,
+ * so that wait_on can tell an event that came back with another's.
+ */
+static void *
+tag(int fd)
+{
+	ASSERT(fd >= 0 && fd < (int)sizeof tags);
+	return &tags[fd];
+}
+
+/* ev_wait, checking that each event carries its fd's tag. */
+static int
+wait_on(struct ev *ev, struct ev_event *out, int max, int timeout_ms)
+{
+	int n = ev_wait(ev, out, max, timeout_ms);
+
+	for (int i = 0; i < n; i++)
+		ASSERT_PTR_EQ(out[i].udata, tag(out[i].fd));
+	return n;
+}
+
 /* Returns the milliseconds since *t0. */
 static long
 ms_since(const struct timespec *t0)
@@ -70,14 +101,14 @@ TEST(pipe_becomes_readable)
 	int p[2];
 
 	ASSERT_EQ(pipe(p), 0);
-	ASSERT_EQ(ev_add(ev, p[0], EV_READ), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);		/* nothing written yet */
+	ASSERT_EQ(ev_add(ev, p[0], EV_READ, tag(p[0])), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);		/* nothing written yet */
 	ASSERT_EQ(write(p[1], "x", 1), 1);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].fd, p[0]);
 	ASSERT_EQ(out[0].mask, EV_READ);
 	ASSERT_EQ(read(p[0], &c, 1), 1);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);		/* drained */
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);		/* drained */
 	ASSERT_EQ(ev_del(ev, p[0], EV_READ), 0);
 	ev_free(ev);
 	close_pair(p);
@@ -91,12 +122,12 @@ TEST(nothing_ready_times_out)
 	int p[2];
 
 	ASSERT_EQ(pipe(p), 0);
-	ASSERT_EQ(ev_add(ev, p[0], EV_READ), 0);
+	ASSERT_EQ(ev_add(ev, p[0], EV_READ, tag(p[0])), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 100), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 100), 0);
 	ASSERT(ms_since(&t0) >= 90);			/* it did wait */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);
 	ASSERT(ms_since(&t0) < 50);			/* 0 means do not wait */
 	ASSERT_EQ(ev_del(ev, p[0], EV_READ), 0);
 	ev_free(ev);
@@ -110,16 +141,16 @@ TEST(writable_only_while_asked)
 	int sv[2];
 
 	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ASSERT_EQ(ev_add(ev, sv[0], EV_READ), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);		/* writable, not asked */
-	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_READ, tag(sv[0])), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);		/* writable, not asked */
+	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE, tag(sv[0])), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].fd, sv[0]);
 	ASSERT_EQ(out[0].mask, EV_WRITE);
 	ASSERT_EQ(ev_del(ev, sv[0], EV_WRITE), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);		/* asked no longer */
-	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);	/* and again */
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);		/* asked no longer */
+	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE, tag(sv[0])), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);	/* and again */
 	ASSERT_EQ(out[0].mask, EV_WRITE);
 	ASSERT_EQ(ev_del(ev, sv[0], EV_READ | EV_WRITE), 0);
 	ev_free(ev);
@@ -134,18 +165,18 @@ TEST(del_keeps_the_other_bit)
 
 	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ASSERT_EQ(write(sv[1], "x", 1), 1);	/* sv[0]: readable and writable */
-	ASSERT_EQ(ev_add(ev, sv[0], EV_READ | EV_WRITE), 0);
-	ASSERT_EQ(mask_of(out, ev_wait(ev, out, 8, 1000), sv[0]), EV_READ | EV_WRITE);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_READ | EV_WRITE, tag(sv[0])), 0);
+	ASSERT_EQ(mask_of(out, wait_on(ev, out, 8, 1000), sv[0]), EV_READ | EV_WRITE);
 	ASSERT_EQ(ev_del(ev, sv[0], EV_WRITE), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].mask, EV_READ);
-	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE), 0);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE, tag(sv[0])), 0);
 	ASSERT_EQ(ev_del(ev, sv[0], EV_READ), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].mask, EV_WRITE);
 	ASSERT_EQ(ev_del(ev, sv[0], EV_READ), 0);	/* not watched: no error */
 	ASSERT_EQ(ev_del(ev, sv[0], EV_WRITE), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);		/* both gone */
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);		/* both gone */
 	ev_free(ev);
 	close_pair(sv);
 }
@@ -158,9 +189,9 @@ TEST(read_and_write_in_one_event)
 
 	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ASSERT_EQ(write(sv[1], "x", 1), 1);
-	ASSERT_EQ(ev_add(ev, sv[0], EV_READ), 0);
-	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_READ, tag(sv[0])), 0);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE, tag(sv[0])), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].fd, sv[0]);
 	ASSERT_EQ(out[0].mask, EV_READ | EV_WRITE);
 	ASSERT_EQ(ev_del(ev, sv[0], EV_READ | EV_WRITE), 0);
@@ -176,9 +207,9 @@ TEST(peer_close_is_readable)
 	int sv[2], p[2];
 
 	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ASSERT_EQ(ev_add(ev, sv[0], EV_READ), 0);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_READ, tag(sv[0])), 0);
 	ASSERT_EQ(close(sv[1]), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].fd, sv[0]);
 	ASSERT_EQ(out[0].mask, EV_READ);
 	ASSERT_EQ(read(sv[0], &c, 1), 0);
@@ -187,9 +218,9 @@ TEST(peer_close_is_readable)
 
 	/* The same for a pipe whose writer goes. */
 	ASSERT_EQ(pipe(p), 0);
-	ASSERT_EQ(ev_add(ev, p[0], EV_READ), 0);
+	ASSERT_EQ(ev_add(ev, p[0], EV_READ, tag(p[0])), 0);
 	ASSERT_EQ(close(p[1]), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].mask, EV_READ);
 	ASSERT_EQ(read(p[0], &c, 1), 0);
 	ASSERT_EQ(ev_del(ev, p[0], EV_READ), 0);
@@ -207,8 +238,8 @@ TEST(peer_close_on_a_writer_is_writable)
 	ASSERT(signal(SIGPIPE, SIG_IGN) != SIG_ERR);
 	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ASSERT_EQ(close(sv[1]), 0);
-	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE, tag(sv[0])), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].fd, sv[0]);
 	ASSERT_EQ(out[0].mask, EV_WRITE);		/* only what was watched */
 	ASSERT_EQ(write(sv[0], "x", 1), -1);
@@ -218,9 +249,9 @@ TEST(peer_close_on_a_writer_is_writable)
 
 	/* A pipe whose reader goes: an error condition, not a hangup. */
 	ASSERT_EQ(pipe(p), 0);
-	ASSERT_EQ(ev_add(ev, p[1], EV_WRITE), 0);
+	ASSERT_EQ(ev_add(ev, p[1], EV_WRITE, tag(p[1])), 0);
 	ASSERT_EQ(close(p[0]), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].fd, p[1]);
 	ASSERT_EQ(out[0].mask, EV_WRITE);
 	ASSERT_EQ(write(p[1], "x", 1), -1);
@@ -250,10 +281,10 @@ TEST(three_hundred_fds)
 	}
 	for (int i = 0; i < nfds; i += 2) {
 		ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, &fds[i]), 0);
-		ASSERT_EQ(ev_add(ev, fds[i], EV_READ), 0);
-		ASSERT_EQ(ev_add(ev, fds[i + 1], EV_READ), 0);
+		ASSERT_EQ(ev_add(ev, fds[i], EV_READ, tag(fds[i])), 0);
+		ASSERT_EQ(ev_add(ev, fds[i + 1], EV_READ, tag(fds[i + 1])), 0);
 	}
-	ASSERT_EQ(ev_wait(ev, out, NMANY + 16, 0), 0);
+	ASSERT_EQ(wait_on(ev, out, NMANY + 16, 0), 0);
 
 	/* Make every third fd readable, by writing to its peer (i ^ 1). */
 	for (int i = 0; i < nfds; i += 3) {
@@ -261,7 +292,7 @@ TEST(three_hundred_fds)
 		want++;
 	}
 	for (int tries = 0; seen < want && tries < 10; tries++) {
-		int n = ev_wait(ev, out, NMANY + 16, 1000);
+		int n = wait_on(ev, out, NMANY + 16, 1000);
 		ASSERT(n > 0);
 		for (int j = 0; j < n; j++) {
 			int i;
@@ -276,7 +307,7 @@ TEST(three_hundred_fds)
 		}
 	}
 	ASSERT_EQ(seen, want);
-	ASSERT_EQ(ev_wait(ev, out, NMANY + 16, 0), 0);
+	ASSERT_EQ(wait_on(ev, out, NMANY + 16, 0), 0);
 	for (int i = 0; i < nfds; i++) {
 		ASSERT_EQ(ev_del(ev, fds[i], EV_READ), 0);
 		ASSERT_EQ(close(fds[i]), 0);
@@ -297,11 +328,11 @@ TEST(small_out_array_takes_turns)
 	for (int i = 0; i < 10; i++) {
 		ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
 		ASSERT_EQ(write(sv[i][1], "x", 1), 1);
-		ASSERT_EQ(ev_add(ev, sv[i][0], EV_READ | EV_WRITE), 0);
+		ASSERT_EQ(ev_add(ev, sv[i][0], EV_READ | EV_WRITE, tag(sv[i][0])), 0);
 	}
 	/* Both ways ready on all ten, for good: nobody reads. */
 	for (int tries = 0; left > 0 && tries < 50; tries++) {
-		int n = ev_wait(ev, out, 3, 1000);
+		int n = wait_on(ev, out, 3, 1000);
 		ASSERT(n >= 1 && n <= 3);
 		for (int j = 0; j < n; j++) {
 			int i;
@@ -330,23 +361,23 @@ TEST(delete_and_add_again)
 
 	ASSERT_EQ(pipe(p), 0);
 	ASSERT_EQ(write(p[1], "x", 1), 1);
-	ASSERT_EQ(ev_add(ev, p[0], EV_READ), 0);
+	ASSERT_EQ(ev_add(ev, p[0], EV_READ, tag(p[0])), 0);
 	ASSERT_EQ(ev_del(ev, p[0], EV_READ), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);		/* readable, forgotten */
-	ASSERT_EQ(ev_add(ev, p[0], EV_READ), 0);
-	ASSERT_EQ(ev_add(ev, p[0], EV_READ), 0);	/* twice is once */
-	ASSERT_EQ(mask_of(out, ev_wait(ev, out, 8, 1000), p[0]), EV_READ);
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);		/* readable, forgotten */
+	ASSERT_EQ(ev_add(ev, p[0], EV_READ, tag(p[0])), 0);
+	ASSERT_EQ(ev_add(ev, p[0], EV_READ, tag(p[0])), 0);	/* twice is once */
+	ASSERT_EQ(mask_of(out, wait_on(ev, out, 8, 1000), p[0]), EV_READ);
 	ASSERT_EQ(ev_del(ev, p[0], EV_READ), 0);
 	ASSERT_EQ(ev_del(ev, p[0], EV_READ), 0);	/* and so is this */
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);
 
 	/* Closed after ev_del, the number comes back for another pipe. */
 	close_pair(p);
 	ASSERT_EQ(pipe(q), 0);
-	ASSERT_EQ(ev_add(ev, q[0], EV_READ), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);		/* the old data is gone */
+	ASSERT_EQ(ev_add(ev, q[0], EV_READ, tag(q[0])), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);		/* the old data is gone */
 	ASSERT_EQ(write(q[1], "y", 1), 1);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].fd, q[0]);
 	ASSERT_EQ(out[0].mask, EV_READ);
 	ASSERT_EQ(ev_del(ev, q[0], EV_READ), 0);
@@ -367,28 +398,137 @@ TEST(deleting_some_keeps_the_others)
 	for (int i = 0; i < 4; i++) {
 		ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
 		ASSERT_EQ(write(sv[i][1], "x", 1), 1);
-		ASSERT_EQ(ev_add(ev, sv[i][0], EV_READ), 0);
+		ASSERT_EQ(ev_add(ev, sv[i][0], EV_READ, tag(sv[i][0])), 0);
 	}
 	ASSERT_EQ(ev_del(ev, sv[0][0], EV_READ), 0);	/* the first added */
 	ASSERT_EQ(ev_del(ev, sv[2][0], EV_READ), 0);	/* one in the middle */
-	n = ev_wait(ev, out, 8, 1000);
+	n = wait_on(ev, out, 8, 1000);
 	ASSERT_EQ(n, 2);
 	ASSERT_EQ(mask_of(out, n, sv[1][0]), EV_READ);
 	ASSERT_EQ(mask_of(out, n, sv[3][0]), EV_READ);
-	ASSERT_EQ(ev_add(ev, sv[3][0], EV_WRITE), 0);
-	n = ev_wait(ev, out, 8, 1000);
+	ASSERT_EQ(ev_add(ev, sv[3][0], EV_WRITE, tag(sv[3][0])), 0);
+	n = wait_on(ev, out, 8, 1000);
 	ASSERT_EQ(n, 2);
 	ASSERT_EQ(mask_of(out, n, sv[1][0]), EV_READ);
 	ASSERT_EQ(mask_of(out, n, sv[3][0]), EV_READ | EV_WRITE);
 	ASSERT_EQ(ev_del(ev, sv[3][0], EV_READ | EV_WRITE), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(wait_on(ev, out, 8, 1000), 1);
 	ASSERT_EQ(out[0].fd, sv[1][0]);
 	ASSERT_EQ(out[0].mask, EV_READ);
 	ASSERT_EQ(ev_del(ev, sv[1][0], EV_READ), 0);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);
 	for (int i = 0; i < 4; i++)
 		close_pair(sv[i]);
 	ev_free(ev);
+}
+
+/* Two fds, two pointers: each event brings back its own fd's. */
+TEST(pointer_comes_back)
+{
+	struct ev *ev = loop_open();
+	struct ev_event out[8];
+	static char a, b;
+	int sv[2], n;
+
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ASSERT_EQ(write(sv[0], "x", 1), 1);
+	ASSERT_EQ(write(sv[1], "x", 1), 1);	/* both ends readable */
+	ASSERT_EQ(ev_add(ev, sv[0], EV_READ, &a), 0);
+	ASSERT_EQ(ev_add(ev, sv[1], EV_READ | EV_WRITE, &b), 0);
+	n = ev_wait(ev, out, 8, 1000);
+	ASSERT_EQ(n, 2);
+	for (int i = 0; i < n; i++) {
+		if (out[i].fd == sv[0]) {
+			ASSERT_EQ(out[i].mask, EV_READ);
+			ASSERT_PTR_EQ(out[i].udata, &a);
+		} else {
+			ASSERT_EQ(out[i].fd, sv[1]);
+			ASSERT_EQ(out[i].mask, EV_READ | EV_WRITE);
+			ASSERT_PTR_EQ(out[i].udata, &b);
+		}
+	}
+	/* And a NULL pointer comes back as NULL. */
+	ASSERT_EQ(ev_del(ev, sv[1], EV_READ | EV_WRITE), 0);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_READ, NULL), 0);
+	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(out[0].fd, sv[0]);
+	ASSERT_PTR_EQ(out[0].udata, NULL);
+	ASSERT_EQ(ev_del(ev, sv[0], EV_READ), 0);
+	ev_free(ev);
+	close_pair(sv);
+}
+
+/*
+ * One pointer per fd, whatever the mask: each ev_add replaces it, even one
+ * that changes no bit, and an ev_del that leaves a bit keeps it.
+ */
+TEST(later_add_replaces_pointer)
+{
+	struct ev *ev = loop_open();
+	struct ev_event out[8];
+	static char a, b, c;
+	int sv[2];
+
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ASSERT_EQ(write(sv[1], "x", 1), 1);	/* sv[0]: readable and writable */
+	ASSERT_EQ(ev_add(ev, sv[0], EV_READ, &a), 0);
+	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_PTR_EQ(out[0].udata, &a);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_WRITE, &b), 0);	/* both bits: b */
+	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(out[0].mask, EV_READ | EV_WRITE);
+	ASSERT_PTR_EQ(out[0].udata, &b);
+	ASSERT_EQ(ev_add(ev, sv[0], EV_READ, &c), 0);	/* watched already */
+	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_PTR_EQ(out[0].udata, &c);
+	ASSERT_EQ(ev_add(ev, sv[0], 0, &a), 0);		/* the pointer alone */
+	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(out[0].mask, EV_READ | EV_WRITE);
+	ASSERT_PTR_EQ(out[0].udata, &a);
+	ASSERT_EQ(ev_del(ev, sv[0], EV_WRITE), 0);	/* READ left: kept */
+	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(out[0].mask, EV_READ);
+	ASSERT_PTR_EQ(out[0].udata, &a);
+	errno = 0;
+	ASSERT_EQ(ev_add(ev, sv[0], 4, &b), -1);	/* refused: unchanged */
+	ASSERT_EQ(errno, EINVAL);
+	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_PTR_EQ(out[0].udata, &a);
+	ASSERT_EQ(ev_del(ev, sv[0], EV_READ), 0);
+	ev_free(ev);
+	close_pair(sv);
+}
+
+/*
+ * The last ev_del forgets the fd and its pointer: the number, closed and
+ * reused for another pipe, comes back with the new pointer only.
+ */
+TEST(last_del_forgets_pointer)
+{
+	struct ev *ev = loop_open();
+	struct ev_event out[8];
+	static char a, b;
+	int p[2], q[2];
+
+	ASSERT_EQ(pipe(p), 0);
+	ASSERT_EQ(write(p[1], "x", 1), 1);
+	ASSERT_EQ(ev_add(ev, p[0], EV_READ, &a), 0);
+	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_PTR_EQ(out[0].udata, &a);
+	ASSERT_EQ(ev_del(ev, p[0], EV_READ), 0);
+	ASSERT_EQ(ev_add(ev, p[0], 0, &b), 0);		/* not watched: not kept */
+	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);
+	close_pair(p);
+	ASSERT_EQ(pipe(q), 0);
+	ASSERT_EQ(q[0], p[0]);		/* the lowest free number, again */
+	ASSERT_EQ(write(q[1], "y", 1), 1);
+	ASSERT_EQ(ev_add(ev, q[0], EV_READ, &b), 0);
+	ASSERT_EQ(ev_wait(ev, out, 8, 1000), 1);
+	ASSERT_EQ(out[0].fd, q[0]);
+	ASSERT_PTR_EQ(out[0].udata, &b);
+	ASSERT_EQ(ev_del(ev, q[0], EV_READ), 0);
+	ev_free(ev);
+	close_pair(q);
 }
 
 TEST(bad_arguments)
@@ -398,19 +538,19 @@ TEST(bad_arguments)
 	int p[2];
 
 	errno = 0;
-	ASSERT_EQ(ev_add(ev, -1, EV_READ), -1);
+	ASSERT_EQ(ev_add(ev, -1, EV_READ, NULL), -1);
 	ASSERT_EQ(errno, EBADF);
 	ASSERT_EQ(pipe(p), 0);
 	close_pair(p);
 	errno = 0;
-	ASSERT_EQ(ev_add(ev, p[0], EV_READ), -1);	/* not open */
+	ASSERT_EQ(ev_add(ev, p[0], EV_READ, tag(p[0])), -1); /* not open */
 	ASSERT_EQ(errno, EBADF);
-	ASSERT_EQ(ev_wait(ev, out, 8, 0), 0);		/* and not watched */
+	ASSERT_EQ(wait_on(ev, out, 8, 0), 0);		/* and not watched */
 	ASSERT_EQ(pipe(p), 0);
 	errno = 0;
-	ASSERT_EQ(ev_add(ev, p[0], 4), -1);
+	ASSERT_EQ(ev_add(ev, p[0], 4, tag(p[0])), -1);
 	ASSERT_EQ(errno, EINVAL);
-	ASSERT_EQ(ev_add(ev, p[0], 0), 0);		/* nothing to add */
+	ASSERT_EQ(ev_add(ev, p[0], 0, tag(p[0])), 0);	/* nothing to add */
 	ASSERT_EQ(ev_del(ev, p[0], EV_READ), 0);	/* nothing to delete */
 	errno = 0;
 	ASSERT_EQ(ev_wait(ev, out, 0, 0), -1);
@@ -447,7 +587,7 @@ TEST(signal_interrupts_wait)
 	sa.sa_flags = 0;			/* no SA_RESTART */
 	ASSERT_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
 	ASSERT_EQ(pipe(p), 0);
-	ASSERT_EQ(ev_add(ev, p[0], EV_READ), 0);
+	ASSERT_EQ(ev_add(ev, p[0], EV_READ, tag(p[0])), 0);
 	ASSERT((helper = fork()) != -1);
 	if (helper == 0) {
 		struct timespec tick = { 0, 20 * 1000000 };
@@ -459,7 +599,7 @@ TEST(signal_interrupts_wait)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	errno = 0;
-	ASSERT_EQ(ev_wait(ev, out, 8, 5000), -1);
+	ASSERT_EQ(wait_on(ev, out, 8, 5000), -1);
 	ASSERT_EQ(errno, EINTR);
 	ASSERT(ms_since(&t0) < 4000);
 	ASSERT(signals > 0);
@@ -506,6 +646,9 @@ static const struct test_case cases[] = {
 	TEST_CASE(small_out_array_takes_turns),
 	TEST_CASE(delete_and_add_again),
 	TEST_CASE(deleting_some_keeps_the_others),
+	TEST_CASE(pointer_comes_back),
+	TEST_CASE(later_add_replaces_pointer),
+	TEST_CASE(last_del_forgets_pointer),
 	TEST_CASE(bad_arguments),
 	TEST_CASE(signal_interrupts_wait),
 	TEST_CASE(unknown_backend_is_enoent),

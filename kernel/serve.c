@@ -1,0 +1,300 @@
+/*
+ * serve.c - the simulated processes as the kernel serves them.
+ *
+ * route.c decides and reports its decisions as effects; this file carries
+ * them out on the processes' peers: a delivery is written to its server, an
+ * answer into the slot its sender's line took, a notice to whom it
+ * concerns.  Nothing here can reach back into routing while routing is at
+ * work: a peer cut off by the line that overflowed it is only queued to
+ * leave, and serve_departures() releases it later, on consistent state.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "serve.h"
+#include "trace.h"
+
+static void emit(void *ctx, const struct fx *fx);
+
+/* ----- the peer's operations, for every kind of process ----- */
+
+static int
+on_line(void *arg, const char *line, size_t len)
+{
+	struct sproc *sp = arg;
+
+	return sp->ops->line(sp, line, len);
+}
+
+static void
+on_toolong(void *arg)
+{
+	struct sproc *sp = arg;
+
+	sp->ops->toolong(sp);
+}
+
+static void
+on_eof(void *arg, int err)
+{
+	struct sproc *sp = arg;
+
+	sp->ops->eof(sp, err);
+}
+
+static void
+on_cut(void *arg, const char *why)
+{
+	struct sproc *sp = arg;
+
+	logw_printf(sp->sv->log, "%s %s: %zu bytes queued, cut off", serve_label(sp),
+	    why, outq_size(&sp->peer.out));
+	sp->ops->cut(sp, why);
+}
+
+static void
+on_answer(void *arg, const char *text, size_t n, uint64_t re, uint64_t tag)
+{
+	struct sproc *sp = arg;
+	struct logw_part line[] = { LOGW_PART("answer to "), { NULL, 0 },
+	    LOGW_PART(": "), { text, n } };
+
+	(void)re;
+	serve_label(sp);
+	line[1].s = sp->label;
+	line[1].n = sp->label_len;
+	logw_parts(sp->sv->log, line, 4);
+	sp->ops->answered(sp, text, n, tag);
+}
+
+/* A delivery to a client has reached its socket: that is its answer. */
+static void
+on_written(void *arg)
+{
+	struct sproc *sp = arg;
+
+	if (sp->alive)
+		(void)route_answered(&sp->sv->route, &sp->rp, NULL, 0);
+}
+
+static const struct peer_ops sproc_peer_ops = {
+	on_line, on_toolong, on_eof, on_cut, on_answer, on_written,
+};
+
+/* ----- processes ----- */
+
+int
+serve_init(struct serve *sv, const struct route_config *rc, struct ev *ev,
+    struct logw *log, struct trace *trace, const int64_t *now)
+{
+	memset(sv, 0, sizeof *sv);
+	sv->peers.ev = ev;
+	sv->peers.log = log;
+	sv->log = log;
+	sv->trace = trace;
+	sv->now = now;
+	sv->leaving_tail = &sv->leaving;
+	return route_init(&sv->route, rc, emit, sv);
+}
+
+void
+serve_free(struct serve *sv)
+{
+	route_free(&sv->route);
+}
+
+int
+serve_add(struct serve *sv, struct sproc *sp, int fd, uint32_t pid, const char *name,
+    const struct sproc_ops *ops)
+{
+	sp->sv = sv;
+	sp->ops = ops;
+	sp->name = name;
+	sp->rp.pid = pid;
+	sp->rp.owner = sp;
+	sp->label[0] = '\0';
+	sp->leaving = 0;
+	sp->why[0] = '\0';
+	if (route_proc_add(&sv->route, &sp->rp) == -1)
+		return -1;
+	sp->alive = 1;
+	peer_open(&sv->peers, &sp->peer, fd, &sproc_peer_ops, sp);
+	/* Appended: the list is in the order processes came (ps). */
+	struct sproc **pp = &sv->procs;
+	while (*pp != NULL && *pp != sp)
+		pp = &(*pp)->next;
+	if (*pp == NULL) {
+		sp->next = NULL;
+		*pp = sp;
+	}
+	return 0;
+}
+
+void
+serve_forget(struct serve *sv, struct sproc *sp)
+{
+	for (struct sproc **pp = &sv->procs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == sp) {
+			*pp = sp->next;
+			break;
+		}
+	sp->next = NULL;
+}
+
+const char *
+serve_label(struct sproc *sp)
+{
+	size_t size = sizeof sp->label;
+
+	if (sp->label[0] != '\0' && sp->label_pid == sp->rp.pid)
+		return sp->label;
+	if (sp->name != NULL)
+		snprintf(sp->label, size, "%s (pid %u)", sp->name, (unsigned)sp->rp.pid);
+	else if (sp->rp.pid != 0)
+		snprintf(sp->label, size, "client fd %d (pid %u)", sp->peer.fd,
+		    (unsigned)sp->rp.pid);
+	else
+		snprintf(sp->label, size, "client fd %d", sp->peer.fd);
+	sp->label_pid = sp->rp.pid;
+	sp->label_len = strlen(sp->label);
+	return sp->label;
+}
+
+/* ----- lines ----- */
+
+void
+serve_request(struct serve *sv, struct sproc *sp, const char *line, size_t len,
+    uint64_t tag)
+{
+	struct route_result res;
+	/* A NUL cuts the line in the log, as "%.*s" would (it is refused). */
+	const char *nul = memchr(line, '\0', len);
+	struct logw_part logged[] = { { NULL, 0 }, LOGW_PART(" sent: "),
+	    { line, nul != NULL ? (size_t)(nul - line) : len } };
+
+	serve_label(sp);
+	logged[0].s = sp->label;
+	logged[0].n = sp->label_len;
+	logw_parts(sv->log, logged, 3);
+	/* The slot is there before routing can answer into it. */
+	uint64_t slot = peer_slot(&sp->peer, 0, tag);
+	route_line(&sv->route, &sp->rp, line, len, *sv->now, &res);
+	if (res.pending != 0)
+		peer_slot_wait(&sp->peer, slot, res.pending);
+	else
+		peer_slot_answer(&sp->peer, slot, res.text, strlen(res.text));
+}
+
+void
+serve_refuse(struct serve *sv, struct sproc *sp, const char *line, size_t len,
+    const char *text, uint64_t tag)
+{
+	(void)sv;
+	(void)line;
+	(void)len;
+	peer_answer(&sp->peer, text, strlen(text), 0, tag);
+}
+
+int
+serve_reply(struct serve *sv, struct sproc *sp, const char *text, size_t n)
+{
+	return route_answered(&sv->route, &sp->rp, text, n);
+}
+
+/* ----- what routing decided ----- */
+
+/* Carries out one effect of route.c. */
+static void
+emit(void *ctx, const struct fx *fx)
+{
+	struct serve *sv = ctx;
+	struct sproc *sp = fx->to != NULL ? fx->to->owner : NULL;
+
+	switch (fx->kind) {
+	case FX_DELIVER:
+	case FX_NOTICE:
+		if (sp == NULL)
+			break;
+		sp->ops->told(sp, fx);
+		if (peer_send(&sp->peer, fx->text, fx->textlen) == 0 &&
+		    fx->kind == FX_DELIVER && sp->name == NULL)
+			peer_mark(&sp->peer);	/* a client's answer: once written */
+		break;
+	case FX_ANSWER:
+		if (sp != NULL)
+			(void)peer_answer_id(&sp->peer, fx->id, fx->text, fx->textlen);
+		break;
+	case FX_LOG:
+		logw_printf(sv->log, "%s", fx->text);
+		break;
+	}
+}
+
+/* ----- departures ----- */
+
+void
+serve_leave(struct serve *sv, struct sproc *sp, const char *why)
+{
+	if (!sp->alive || sp->leaving)
+		return;
+	sp->leaving = 1;
+	snprintf(sp->why, sizeof sp->why, "%s", why);
+	sp->next_leaving = NULL;
+	*sv->leaving_tail = sp;
+	sv->leaving_tail = &sp->next_leaving;
+}
+
+int
+serve_leaving(const struct serve *sv)
+{
+	return sv->leaving != NULL;
+}
+
+/*
+ * Each process that left releases what it held, as if it had removed its
+ * ports and links, its peer is closed, and its owner has the last word.
+ * Releasing one can cut off others (the notices it sends); they join the
+ * queue and go after it, each on a state that is whole.
+ */
+void
+serve_departures(struct serve *sv)
+{
+	struct sproc *sp;
+
+	while ((sp = sv->leaving) != NULL) {
+		if ((sv->leaving = sp->next_leaving) == NULL)
+			sv->leaving_tail = &sv->leaving;
+		sp->next_leaving = NULL;
+		logw_printf(sv->log, "%s %s", serve_label(sp), sp->why);
+		route_proc_gone(&sv->route, &sp->rp, sp->why);
+		sp->alive = 0;
+		sp->leaving = 0;
+		peer_close(&sp->peer);
+		sp->ops->departed(sp);
+	}
+}
+
+/* ----- output ----- */
+
+/*
+ * Writes what every peer has queued.  A delivery that reaches a client's
+ * socket answers its sender, which queues more output (hence the rounds).
+ */
+void
+serve_flush(struct serve *sv)
+{
+	int again = 1;
+
+	for (int round = 0; again && round < 8; round++) {
+		again = 0;
+		for (struct peer *p = sv->peers.list; p != NULL; p = p->next) {
+			unsigned marks = p->mark_n;
+			(void)peer_flush(p);
+			if (p->mark_n != marks)
+				again = 1;
+		}
+	}
+}
