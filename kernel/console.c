@@ -18,9 +18,12 @@
 
 #include "console.h"
 #include "err.h"
+#include "expect.h"
+#include "help.h"
 #include "log.h"
 #include "proc.h"
 #include "serve.h"
+#include "show.h"
 #include "signame.h"
 #include "trace.h"
 
@@ -176,92 +179,6 @@ ending_signal(int sig)
 
 /* ----- the verbs ----- */
 
-/* Lists the processes, children and attached clients, in the order they
-   came; a dead child with why it died. */
-static void
-do_ps(struct console *c)
-{
-	char line[MIPC_ANSWER_MAX], state[160];
-	unsigned nclients = 0;
-
-	out_listing(c, "NAME              PID         OS PID  STATE");
-	for (struct sproc *sp = c->cs->sv->procs; sp != NULL; sp = sp->next) {
-		char name[32], pid[16] = "-", ospid[16] = "-";
-		const char *st;
-		if (sp->rp.pid != 0)
-			snprintf(pid, sizeof pid, "%u", (unsigned)sp->rp.pid);
-		if (sp->name == NULL) {
-			if (!sp->alive)
-				continue;
-			nclients++;
-			snprintf(name, sizeof name, "client fd %d", sp->peer.fd);
-			st = sp == c->self ? "attached (asking)" : "attached";
-		} else {
-			const struct child *t = (const struct child *)sp;
-			snprintf(name, sizeof name, "%s", t->name);
-			if (!c->cs->no_time)
-				snprintf(ospid, sizeof ospid, "%ld", (long)t->ospid);
-			st = proc_state(t, state, sizeof state);
-		}
-		snprintf(line, sizeof line, "%-16s  %-11s %-7s %s", name, pid, ospid, st);
-		out_listing(c, line);
-	}
-	snprintf(line, sizeof line, "%u attached client%s", nclients,
-	    nclients == 1 ? "" : "s");
-	out_listing(c, line);
-	finish(c, "OK");
-}
-
-/* Cuts the next word off *s (as the grammar does). */
-static size_t
-next_word(const char **s, const char *end, const char **w)
-{
-	while (*s < end && (**s == ' ' || **s == '\t'))
-		(*s)++;
-	*w = *s;
-	while (*s < end && **s != ' ' && **s != '\t')
-		(*s)++;
-	return (size_t)(*s - *w);
-}
-
-static void
-do_expect_slots(struct console *c, const struct cmd *cmd)
-{
-	const struct route *r = &c->cs->sv->route;
-	int table = cmd->verb == V_EXPECT_TABLE;
-	unsigned nslots = table ? r->pt.nslots : r->mb.nslots;
-	const char *s = cmd->arg, *end = cmd->arg + cmd->arglen, *w;
-	unsigned i = 0, listed = 0;
-	size_t n;
-
-	/* A line for another number of slots is told as such, not by the
-	   first slot where it goes wrong. */
-	while (next_word(&s, end, &w) > 0)
-		listed++;
-	if (listed != nslots) {
-		expect_result(c, 0, "the %s has %u slots, the line lists %u",
-		    table ? "table" : "mailbox array", nslots, listed);
-		return;
-	}
-	s = cmd->arg;
-	while ((n = next_word(&s, end, &w)) > 0) {
-		char want[32], have[32] = "-";
-		snprintf(want, sizeof want, "%.*s", (int)(n < 31 ? n : 31), w);
-		if (table && r->pt.slot[i].port != 0)
-			snprintf(have, sizeof have, "%u", r->pt.slot[i].port);
-		else if (!table && i < r->mb.n)
-			snprintf(have, sizeof have, "%u<-%u", r->mb.slot[i].port,
-			    (unsigned)r->mb.slot[i].client);
-		if (strcmp(want, have) != 0) {
-			expect_result(c, 0, "%s slot %u holds %s, expected %s",
-			    table ? "table" : "mailbox", i, have, want);
-			return;
-		}
-		i++;
-	}
-	expect_result(c, 1, "held");
-}
-
 /* A scenario is over: `mipc run` goes on to its next file, a kernel started
    with --scenario serves on. */
 static void
@@ -327,25 +244,22 @@ exec(struct console *c, const struct cmd *cmd)
 	struct child *t = NULL;
 
 	c->is_expect = gram_is_expect(cmd->verb);
+	if (c->is_expect) {
+		char why[2 * MIPC_ANSWER_MAX];
+		int held = expect_check(cmd, c->last, cs->ps, &cs->sv->route, why,
+		    sizeof why);
+		expect_result(c, held, "%s", why);
+		return;
+	}
 	switch (cmd->verb) {
-	case V_SEND: case V_WAIT: case V_KILL: case V_EXPECT_GOT:
-	case V_EXPECT_RECEIVED:
+	case V_SEND: case V_WAIT: case V_KILL:
 		if ((t = proc_find(cs->ps, cmd->name)) == NULL) {
 			snprintf(ans, sizeof ans, "ERR ENOENT no process named %s", cmd->name);
-			if (c->is_expect)
-				expect_result(c, 0, "no process named %s", cmd->name);
-			else
-				finish(c, ans);
+			finish(c, ans);
 			return;
 		}
 		snprintf(c->target, sizeof c->target, "%s", t->name);
 		c->gen = t->gen;
-		break;
-	case V_EXPECT_OK: case V_EXPECT_ERR:
-		if (c->last[0] == '\0') {
-			expect_result(c, 0, "no line before it has been answered");
-			return;
-		}
 		break;
 	default:
 		break;
@@ -394,9 +308,6 @@ exec(struct console *c, const struct cmd *cmd)
 		route_dump(&cs->sv->route, out_listing, c);
 		finish(c, "OK");
 		return;
-	case V_PS:
-		do_ps(c);
-		return;
 	case V_SLEEP:
 		c->wait = W_SLEEP;
 		c->deadline = *cs->now + cmd->ms;
@@ -404,55 +315,11 @@ exec(struct console *c, const struct cmd *cmd)
 	case V_MONITOR:
 		finish(c, "ERR EINVAL unknown verb 'monitor' (try help)");
 		return;
-	case V_EXPECT_OK:
-		expect_result(c, strncmp(c->last, "OK", 2) == 0 &&
-		    (c->last[2] == '\0' || c->last[2] == ' '),
-		    "expected ok, the answer was: %s", c->last);
+	case V_PS:
+		show_ps(cs->sv, c->self, cs->no_time, out_listing, c);
+		finish(c, "OK");
 		return;
-	case V_EXPECT_ERR: {
-		const char *code = err_name(cmd->code);
-		size_t n = strlen(code);
-		expect_result(c, strncmp(c->last, "ERR ", 4) == 0 &&
-		    strncmp(c->last + 4, code, n) == 0 &&
-		    (c->last[4 + n] == '\0' || c->last[4 + n] == ' '),
-		    "expected err %s, the answer was: %s", code, c->last);
-		return;
-	}
-	case V_EXPECT_GOT: {
-		int held = (t->got & (1u << cmd->code)) != 0;
-		t->got = 0;
-		expect_result(c, held, "%s got no %s%s answer", t->name,
-		    cmd->code == E_OK ? "" : "ERR ", err_name(cmd->code));
-		return;
-	}
-	case V_EXPECT_RECEIVED: {
-		int held = seen_has(&t->seen, cmd->arg, cmd->arglen);
-		if (!held && t->seen.full)
-			expect_result(c, 0, "%s received no \"%.*s\" among the %u distinct "
-			    "texts kept; later ones are not", t->name, (int)cmd->arglen,
-			    cmd->arg, t->seen.n);
-		else
-			expect_result(c, held, "%s received no \"%.*s\"", t->name,
-			    (int)cmd->arglen, cmd->arg);
-		return;
-	}
-	case V_EXPECT_TABLE:
-	case V_EXPECT_MAILBOXES:
-		do_expect_slots(c, cmd);
-		return;
-	case V_EXPECT_ALIVE:
-	case V_EXPECT_DEAD:
-		t = proc_find(cs->ps, cmd->name);
-		if (t == NULL)
-			expect_result(c, 0, "no process named %s was spawned", cmd->name);
-		else if (cmd->verb == V_EXPECT_ALIVE)
-			expect_result(c, t->state != CHILD_DEAD, "%s %s", t->name, t->why);
-		else
-			expect_result(c, t->state == CHILD_DEAD, "%s is %s", t->name,
-			    t->state == CHILD_STOPPED ? "stopped" : "running");
-		return;
-	case V_EXPECT_DEADLOCK:
-		expect_result(c, 0, "no deadlock has been found");
+	default:	/* the expects, above */
 		return;
 	case V_HELP:
 		gram_help(out_listing, c);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "grammar.h"
+#include "script.h"
 
 struct procs;
 struct serve;

@@ -1,11 +1,10 @@
 /*
  * grammar.h - the console and scenario language, as pure code.
  *
- * One grammar serves a scenario file, a line typed into `mipc attach`, a
- * line a raw client sends and `mipc help`: a line is classified (blank,
- * comment, request, verb), a verb line is taken apart into a struct cmd, and
- * a scenario file is loaded whole and checked before anything runs.  Nothing
- * here runs a line; console.c does.
+ * One grammar serves a scenario file, a line typed into `mipc attach` and a
+ * line a raw client sends: a line is classified (blank, comment, request,
+ * verb) and a verb line is taken apart into a struct cmd.  Nothing here runs
+ * a line (console.c does); script.c loads a file with it, help.c says it.
  */
 #ifndef MIPC_GRAMMAR_H
 #define MIPC_GRAMMAR_H
@@ -72,34 +71,5 @@ int	gram_is_expect(enum verb verb);
  */
 void	gram_names(const struct cmd *c, void (*fn)(void *arg, const char *name,
 	    size_t n), void *arg);
-
-/* The names a scenario file spawns (expect deadlock lists may be long). */
-struct script {
-	char		*path;
-	char		**lines;	/* as read, without newline or trailing CR */
-	size_t		*lens;
-	unsigned	 n;
-};
-
-/*
- * Reads the scenario file path whole and checks every line: a syntax error,
- * a request without a NAME:, a line longer than MIPC_LINE_MAX (comments may
- * be as long as they like), a NAME that no spawn line of the file names, a
- * file that cannot be read to its end.  Each error goes to errs as
- * "PATH:LINE: message".  Returns 0, or -1 after at least one error (s is
- * then freed).  A UTF-8 byte order mark at the start is skipped.
- */
-int	script_load(struct script *s, const char *path, FILE *errs);
-void	script_free(struct script *s);
-
-/* The help: one line per verb, "SYNOPSIS   WHAT" (console `help`). */
-void	gram_help(void (*line)(void *arg, const char *s), void *arg);
-
-/*
- * Longer help on one verb, or on "scenario" (the language as a whole), for
- * `mipc help TOPIC`.  Returns 0, or -1 if there is no such topic.
- */
-int	gram_help_topic(const char *topic, void (*line)(void *arg, const char *s),
-	    void *arg);
 
 #endif

@@ -28,6 +28,7 @@
 #include "listen.h"
 #include "platform.h"
 #include "signame.h"
+#include "spawn.h"
 
 #define TURN_ROUNDS	8	/* end-of-turn rounds before the loop looks again */
 #define NOTICE_MS	1000	/* how soon a waiting client's leaving is seen */
@@ -356,7 +357,7 @@ kernel_free(struct kernel *k)
 	logw_close(&k->log);
 	if (k->ev != NULL)
 		ev_free(k->ev);
-	proc_default_signals();
+	spawn_default_signals();
 	signal_fd = -1;
 	if (k->sigpipe[0] != -1) {
 		close(k->sigpipe[0]);

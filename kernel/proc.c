@@ -1,20 +1,18 @@
 /*
  * proc.c - the life of a simulated process, seen from the kernel.
  *
- * The socketpair is made before the fork and each side closes the other's
- * end; the child gets its log on stdout and stderr and runs child_main()
- * from proc/.  The kernel reaps every change of state as soon as SIGCHLD
- * says (looping on EINTR), logs why a child ended, and queues its departure:
- * what it held is released at the end of the loop's turn.  Its record stays
- * for ps and expect; the last PROC_DEAD_KEPT reaped ones are remembered, so
- * a kernel that spawns and kills all day does not grow.
+ * spawn.c makes the process; from then on every change of a child's state
+ * is written here.  The kernel reaps every change of state as soon as
+ * SIGCHLD says (looping on EINTR), logs why a child ended, and queues its
+ * departure: what it held is released at the end of the loop's turn.  Its
+ * record stays for ps and expect; the last PROC_DEAD_KEPT reaped ones are
+ * remembered, so a kernel that spawns and kills all day does not grow.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,12 +21,12 @@
 #include <unistd.h>
 
 #include "ev.h"
-#include "load.h"
 #include "log.h"
 #include "platform.h"
 #include "proc.h"
 #include "proto.h"
 #include "signame.h"
+#include "spawn.h"
 #include "trace.h"
 
 static const struct sproc_ops child_ops;
@@ -86,19 +84,6 @@ proc_free(struct procs *ps)
 }
 
 /* ----- signals ----- */
-
-void
-proc_default_signals(void)
-{
-	static const int caught[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGPIPE };
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
-		(void)sigaction(caught[i], &sa, NULL);
-}
 
 /* "was killed by SIGKILL" / "exited with status 3" */
 static void
@@ -163,37 +148,6 @@ free_pid(struct procs *ps)
 	return pid;
 }
 
-/* In the forked child: set up its fds and signals, then become the process. */
-static void
-child_start(int sock, int logfd, const struct child_config *cfg)
-{
-	int keep[2] = { sock, logfd };
-	int null;
-
-	/* Its own process group: a ^C at the terminal is the kernel's to handle. */
-	(void)setpgid(0, 0);
-	proc_default_signals();
-	plat_close_from3(keep, 2);
-	if ((null = open("/dev/null", O_RDONLY)) != -1) {
-		(void)dup2(null, 0);
-		if (null != 0)
-			close(null);
-	}
-	if (dup2(logfd, 1) == -1 || dup2(logfd, 2) == -1)
-		_exit(127);
-	close(logfd);
-	/* The kernel's end is non-blocking; the child's own end blocks. */
-	(void)fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK);
-	if (cfg->load != NULL) {
-		/* The first line of every child's log (see log_is_ours). */
-		dprintf(1, "started: %s, pid %lu, load generator\n", cfg->name,
-		    (unsigned long)cfg->pid);
-		load_main(sock, cfg->load);
-	}
-	child_main(sock, cfg);
-	_exit(0);
-}
-
 /* The record for a child of this name: a dead one's, or a new one. */
 static struct child *
 child_record(struct procs *ps, const char *name)
@@ -226,7 +180,7 @@ proc_spawn(struct procs *ps, const struct child_config *ccfg, char *ans, size_t 
 	const char *name = ccfg->name;
 	struct child *c = proc_find(ps, name);
 	char path[4096];
-	int sv[2], logfd;
+	int sock;
 	pid_t ospid;
 	uint32_t pid = ccfg->pid;
 
@@ -246,41 +200,17 @@ proc_spawn(struct procs *ps, const struct child_config *ccfg, char *ans, size_t 
 		return NULL;
 	}
 	snprintf(path, sizeof path, "%s/%s.log", ps->log_dir, name);
-	if ((logfd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1) {
-		snprintf(ans, anssz, "ERR ENOSPC cannot open %s: %s", path,
-		    strerror(errno));
-		return NULL;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1) {
-		snprintf(ans, anssz, "ERR ENOSPC socketpair: %s", strerror(errno));
-		close(logfd);
-		return NULL;
-	}
+	struct child_config cfg = *ccfg;
+	cfg.pid = pid;
+	cfg.no_time = ps->no_time;
+	/* What is buffered goes out before the fork, or the child would
+	   write it again. */
 	logw_flush(ps->log);
 	trace_flush(ps->trace);
 	fflush(stdout);
 	fflush(stderr);
-
-	struct child_config cfg = *ccfg;
-	cfg.pid = pid;
-	cfg.no_time = ps->no_time;
-
-	switch (ospid = fork()) {
-	case -1:
-		snprintf(ans, anssz, "ERR ENOSPC fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		close(logfd);
+	if ((sock = spawn_fork(&cfg, path, &ospid, ans, anssz)) == -1)
 		return NULL;
-	case 0:
-		close(sv[0]);
-		child_start(sv[1], logfd, &cfg);
-		_exit(0);
-	}
-	close(sv[1]);
-	close(logfd);
-	if (plat_nonblock(sv[0]) == -1)
-		logw_printf(ps->log, "proc_spawn: fcntl: %s", strerror(errno));
 
 	if ((c = child_record(ps, name)) == NULL) {
 		mipc_warn("proc_spawn: out of memory");
@@ -292,7 +222,7 @@ proc_spawn(struct procs *ps, const struct child_config *ccfg, char *ans, size_t 
 	c->state = CHILD_RUNNING;
 	c->cfg = cfg;
 	snprintf(c->name, sizeof c->name, "%s", name);
-	if (serve_add(ps->sv, &c->sp, sv[0], pid, c->name, &child_ops) == -1) {
+	if (serve_add(ps->sv, &c->sp, sock, pid, c->name, &child_ops) == -1) {
 		mipc_warn("proc_spawn: out of memory");
 		abort();
 	}

@@ -102,10 +102,6 @@ void	proc_init(struct procs *ps, struct serve *sv, struct trace *trace,
 /* Forgets every record (proc_stop_all first). */
 void	proc_free(struct procs *ps);
 
-/* Puts back the default action of the signals a kernel catches: a kernel
-   does at its end, and a child it forks at its start. */
-void	proc_default_signals(void);
-
 /*
  * Forks a child as cfg says (its name, pid 0: the smallest free one).
  * Writes the answer ("OK spawned ..." or "ERR ...") into ans.  Returns the

@@ -9,6 +9,8 @@
 
 #include "err.h"
 #include "grammar.h"
+#include "help.h"
+#include "script.h"
 #include "test.h"
 
 static struct cmd cmd;

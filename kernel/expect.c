@@ -1,0 +1,143 @@
+/*
+ * expect.c - the expect verbs: whether what a scenario expects holds.
+ *
+ * Each expect reads what the kernel recorded (the last answer, the answers
+ * and deliveries a child got, the arrays, who is alive) and says, when it
+ * does not hold, what it found instead: that line is what a student reads
+ * when a scenario fails.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "expect.h"
+#include "proc.h"
+#include "route.h"
+
+/* Cuts the next word off *s (as the grammar does). */
+static size_t
+next_word(const char **s, const char *end, const char **w)
+{
+	while (*s < end && (**s == ' ' || **s == '\t'))
+		(*s)++;
+	*w = *s;
+	while (*s < end && **s != ' ' && **s != '\t')
+		(*s)++;
+	return (size_t)(*s - *w);
+}
+
+/* expect table / expect mailboxes: every slot, in order. */
+static int
+slots(const struct cmd *cmd, const struct route *r, char *why, size_t whysz)
+{
+	int table = cmd->verb == V_EXPECT_TABLE;
+	unsigned nslots = table ? r->pt.nslots : r->mb.nslots;
+	const char *s = cmd->arg, *end = cmd->arg + cmd->arglen, *w;
+	unsigned i = 0, listed = 0;
+	size_t n;
+
+	/* A line for another number of slots is told as such, not by the
+	   first slot where it goes wrong. */
+	while (next_word(&s, end, &w) > 0)
+		listed++;
+	if (listed != nslots) {
+		snprintf(why, whysz, "the %s has %u slots, the line lists %u",
+		    table ? "table" : "mailbox array", nslots, listed);
+		return 0;
+	}
+	s = cmd->arg;
+	while ((n = next_word(&s, end, &w)) > 0) {
+		char want[32], have[32] = "-";
+		snprintf(want, sizeof want, "%.*s", (int)(n < 31 ? n : 31), w);
+		if (table && r->pt.slot[i].port != 0)
+			snprintf(have, sizeof have, "%u", r->pt.slot[i].port);
+		else if (!table && i < r->mb.n)
+			snprintf(have, sizeof have, "%u<-%u", r->mb.slot[i].port,
+			    (unsigned)r->mb.slot[i].client);
+		if (strcmp(want, have) != 0) {
+			snprintf(why, whysz, "%s slot %u holds %s, expected %s",
+			    table ? "table" : "mailbox", i, have, want);
+			return 0;
+		}
+		i++;
+	}
+	return 1;
+}
+
+/* Whether the answer text is `ok`, or `err` with code. */
+static int
+answer_is(const char *text, int code)
+{
+	if (code == E_OK)
+		return strncmp(text, "OK", 2) == 0 && (text[2] == '\0' || text[2] == ' ');
+	const char *name = err_name(code);
+	size_t n = strlen(name);
+	return strncmp(text, "ERR ", 4) == 0 && strncmp(text + 4, name, n) == 0 &&
+	    (text[4 + n] == '\0' || text[4 + n] == ' ');
+}
+
+int
+expect_check(const struct cmd *cmd, const char *last, struct procs *ps,
+    const struct route *r, char *why, size_t whysz)
+{
+	struct child *t = NULL;
+	int held;
+
+	switch (cmd->verb) {
+	case V_EXPECT_GOT: case V_EXPECT_RECEIVED: case V_EXPECT_ALIVE:
+	case V_EXPECT_DEAD:
+		if ((t = proc_find(ps, cmd->name)) == NULL) {
+			snprintf(why, whysz, "no process named %s was spawned", cmd->name);
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	switch (cmd->verb) {
+	case V_EXPECT_OK:
+	case V_EXPECT_ERR:
+		if (last[0] == '\0') {
+			snprintf(why, whysz, "no line before it has been answered");
+			return 0;
+		}
+		if (cmd->verb == V_EXPECT_OK)
+			snprintf(why, whysz, "expected ok, the answer was: %s", last);
+		else
+			snprintf(why, whysz, "expected err %s, the answer was: %s",
+			    err_name(cmd->code), last);
+		return answer_is(last, cmd->verb == V_EXPECT_OK ? E_OK : cmd->code);
+	case V_EXPECT_GOT:
+		held = (t->got & (1u << cmd->code)) != 0;
+		t->got = 0;
+		snprintf(why, whysz, "%s got no %s%s answer", t->name,
+		    cmd->code == E_OK ? "" : "ERR ", err_name(cmd->code));
+		return held;
+	case V_EXPECT_RECEIVED:
+		held = seen_has(&t->seen, cmd->arg, cmd->arglen);
+		if (!held && t->seen.full)
+			snprintf(why, whysz, "%s received no \"%.*s\" among the %u distinct "
+			    "texts kept; later ones are not", t->name, (int)cmd->arglen,
+			    cmd->arg, t->seen.n);
+		else
+			snprintf(why, whysz, "%s received no \"%.*s\"", t->name,
+			    (int)cmd->arglen, cmd->arg);
+		return held;
+	case V_EXPECT_TABLE:
+	case V_EXPECT_MAILBOXES:
+		return slots(cmd, r, why, whysz);
+	case V_EXPECT_ALIVE:
+		snprintf(why, whysz, "%s %s", t->name, t->why);
+		return t->state != CHILD_DEAD;
+	case V_EXPECT_DEAD:
+		snprintf(why, whysz, "%s is %s", t->name,
+		    t->state == CHILD_STOPPED ? "stopped" : "running");
+		return t->state == CHILD_DEAD;
+	case V_EXPECT_DEADLOCK:
+		snprintf(why, whysz, "no deadlock has been found");
+		return 0;
+	default:
+		snprintf(why, whysz, "not an expect");
+		return 0;
+	}
+}
