@@ -398,7 +398,7 @@ setup_line(struct kernel *k, struct child *c, const char *fmt, unsigned port)
 	char line[128];
 	int n = snprintf(line, sizeof line, fmt, (unsigned)c->sp.rp.pid, port);
 
-	route_line(&k->sv.route, &c->sp.rp, line, (size_t)n, k->now, &res);
+	route_line(&k->sv.route, &c->sp.rp, line, (size_t)n, k->now, 0, &res);
 	if (strncmp(res.text, "OK", 2) != 0)
 		mipc_die(1, "bench: setting up: %s: %s", line, res.text);
 }
@@ -613,14 +613,14 @@ append(char *p, const char *end, const char *s)
 /*
  * ^C or a kill: the bench goes, and the case it was running (a kernel stops
  * its children on SIGTERM) and the logs of its own directory with it (what
- * a case writes: kernel.log, server.log, load0.log to load4.log).  In a
+ * a case writes: kernel.log, events.jsonl, server.log, load0.log to load4.log).  In a
  * process of a case, before it has its own way to stop, it only goes.
  */
 static void
 on_stop(int sig)
 {
-	static const char *const logs[] = { "kernel.log", "server.log", "load0.log",
-	    "load1.log", "load2.log", "load3.log", "load4.log" };
+	static const char *const logs[] = { "kernel.log", "events.jsonl", "server.log",
+	    "load0.log", "load1.log", "load2.log", "load3.log", "load4.log" };
 
 	if (getpid() != bench_pid)
 		_exit(128 + sig);

@@ -38,6 +38,8 @@ static const char usage_text[] =
 "  --backend NAME     the event loop: kqueue, epoll or poll (see --backends)\n"
 "  --scenario FILE    (kernel) run a scenario first, then stay up\n"
 "  --no-time          leave timestamps and OS pids out of traces and logs\n"
+"  --events FILE      the event record (default LOGDIR/events.jsonl)\n"
+"  --deadlock MODE    report (default: the calls wait) or refuse (ERR EDEADLK)\n"
 "  --count N          (bench) round trips per latency figure, all runs together;\n"
 "                     twice as many in each throughput run (default 100000)\n"
 "  --rounds N         (bench) runs of every case, 1 to 25 (default 5): rt/s is\n"
@@ -112,7 +114,7 @@ parse_options(int argc, char **argv, struct options *o)
 		}
 		static const char *const valued[] = { "--socket", "--log-dir",
 		    "--slots", "--queue", "--timeout", "--backend", "--scenario",
-		    "--count", "--rounds", NULL };
+		    "--count", "--rounds", "--events", "--deadlock", NULL };
 		int takes = 0;
 		if ((eq = strchr(a, '=')) != NULL) {
 			*eq = '\0';
@@ -147,6 +149,13 @@ parse_options(int argc, char **argv, struct options *o)
 			o->k.backend = v;
 		else if (strcmp(a, "--scenario") == 0)
 			o->scenario = v;
+		else if (strcmp(a, "--events") == 0)
+			o->k.events_path = v;
+		else if (strcmp(a, "--deadlock") == 0) {
+			if (strcmp(v, "report") != 0 && strcmp(v, "refuse") != 0)
+				usage_error("--deadlock takes report or refuse, not '%s'", v);
+			o->k.refuse_deadlock = strcmp(v, "refuse") == 0;
+		}
 		else if (strcmp(a, "--count") == 0)
 			o->count = number_option(a, v, 1, 100000000);
 		else if (strcmp(a, "--rounds") == 0)
@@ -230,6 +239,9 @@ cmd_run(struct options *o)
 		int interrupted = k.stopping == KSTOP_SIGNAL;
 		console_counts(c, &held, &nfail);
 		kernel_free(&k);
+		/* The next file's kernel goes on with the same record. */
+		cfg.events_seq = k.sv.record.seq;
+		cfg.events_t0_us = k.sv.record.t0_us;
 		printf("== %s: %u expect%s held, %u failed%s\n", o->args[i], held,
 		    held == 1 ? "" : "s", nfail, interrupted ? " (interrupted)" : "");
 		fflush(stdout);

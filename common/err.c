@@ -17,6 +17,7 @@ static const char *const names[E_NCODES] = {
 	[E_ECONNRESET] = "ECONNRESET",
 	[E_ETIMEDOUT] = "ETIMEDOUT",
 	[E_ESRCH] = "ESRCH",
+	[E_EDEADLK] = "EDEADLK",
 };
 
 const char *

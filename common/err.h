@@ -18,6 +18,7 @@ enum mipc_err {
 	E_ECONNRESET,	/* the link was destroyed with the message on it */
 	E_ETIMEDOUT,	/* the server did not answer in time */
 	E_ESRCH,	/* the server died */
+	E_EDEADLK,	/* the blocking call would close a cycle of waits */
 	E_NCODES
 };
 

@@ -70,7 +70,7 @@ client_line(struct sproc *sp, const char *line, size_t len)
 		return -1;
 	switch (gram_kind(line, len)) {
 	case LINE_REQUEST:
-		serve_request(cl->cls->sv, sp, line, len, 0);
+		serve_request(cl->cls->sv, sp, line, len, 0, 0);
 		return 0;
 	case LINE_COMMENT:
 		peer_answer(&sp->peer, "OK", 2, 0, 0);

@@ -312,9 +312,22 @@ exec(struct console *c, const struct cmd *cmd)
 		c->wait = W_SLEEP;
 		c->deadline = *cs->now + cmd->ms;
 		return;
-	case V_MONITOR:
-		finish(c, "ERR EINVAL unknown verb 'monitor' (try help)");
+	case V_MONITOR: {
+		char err[256];
+		if (c->self == NULL) {
+			finish(c, "ERR EINVAL monitor is for a client of a running kernel: "
+			    "use mipc monitor, or mipc chart after the run");
+			return;
+		}
+		if (record_watch(&cs->sv->record, &c->self->peer, cmd->arg, cmd->arglen,
+		    err, sizeof err) == -1) {
+			snprintf(ans, sizeof ans, "ERR EINVAL %s", err);
+			finish(c, ans);
+			return;
+		}
+		finish(c, "OK monitoring");
 		return;
+	}
 	case V_PS:
 		show_ps(cs->sv, c->self, cs->no_time, out_listing, c);
 		finish(c, "OK");

@@ -133,9 +133,18 @@ expect_check(const struct cmd *cmd, const char *last, struct procs *ps,
 		snprintf(why, whysz, "%s is %s", t->name,
 		    t->state == CHILD_STOPPED ? "stopped" : "running");
 		return t->state == CHILD_DEAD;
-	case V_EXPECT_DEADLOCK:
-		snprintf(why, whysz, "no deadlock has been found");
-		return 0;
+	case V_EXPECT_DEADLOCK: {
+		const struct serve *sv = ps->sv;
+		size_t w;
+		if (sv->ndeadlock == 0) {
+			snprintf(why, whysz, "no deadlock has been found");
+			return 0;
+		}
+		w = (size_t)snprintf(why, whysz, "the last deadlock found was:");
+		for (unsigned i = 0; i < sv->ndeadlock && w < whysz; i++)
+			w += (size_t)snprintf(why + w, whysz - w, " %s", sv->deadlock[i]);
+		return serve_deadlock_is(sv, cmd->arg, cmd->arglen);
+	}
 	default:
 		snprintf(why, whysz, "not an expect");
 		return 0;

@@ -138,10 +138,43 @@ kernel_prepare_logs(const char *dir, int keep, char *why, size_t whysz)
 	return 0;
 }
 
+/*
+ * The event record: LOGDIR/events.jsonl or --events FILE, made afresh by a
+ * new run, or gone on with by the next file of the same run.
+ */
+static int
+open_record(struct kernel *k)
+{
+	char path[4096];
+	int fd, flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK;
+	struct stat st;
+
+	if (k->cfg.events_path != NULL)
+		snprintf(path, sizeof path, "%s", k->cfg.events_path);
+	else
+		snprintf(path, sizeof path, "%s/events.jsonl", k->cfg.log_dir);
+	if (!k->cfg.keep_logs)
+		flags |= O_TRUNC;
+	if ((fd = open(path, flags, 0600)) == -1 || fstat(fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode)) {
+		mipc_warn("%s: %s (choose another with --events or --log-dir)", path,
+		    fd == -1 ? strerror(errno) : "not a regular file");
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	record_init(&k->sv.record, fd, k->cfg.no_time,
+	    k->cfg.keep_logs ? k->cfg.events_seq : 0,
+	    k->cfg.keep_logs ? k->cfg.events_t0_us : 0);
+	return 0;
+}
+
 int
 kernel_init(struct kernel *k, const struct kconfig *cfg)
 {
-	struct route_config rc = { cfg->slots, cfg->queue, cfg->timeout_ms };
+	struct route_config rc = { cfg->slots, cfg->queue, cfg->timeout_ms,
+	    cfg->refuse_deadlock };
 	char path[4096], why[4200];
 
 	memset(k, 0, sizeof *k);
@@ -181,6 +214,8 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 		mipc_warn("%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (open_record(k) == -1)
+		return -1;
 	if (catch_signals(k) == -1 || ev_add(k->ev, k->sigpipe[0], EV_READ, &sig_tag) == -1) {
 		mipc_warn("cannot set up signals: %s", strerror(errno));
 		return -1;
@@ -234,6 +269,10 @@ turn_end(struct kernel *k)
 {
 	int more = 1;
 
+	/* A turn can take a while (a fork, a flood): the deadlines its lines
+	   set count from when they run. */
+	k->now = plat_now_ms();
+
 	for (int round = 0; more && round < TURN_ROUNDS; round++) {
 		serve_departures(&k->sv);
 		more = console_run(&k->cons);
@@ -284,6 +323,7 @@ kernel_loop(struct kernel *k)
 		}
 		k->now = plat_now_ms();
 		logw_tick(&k->log);
+		record_tick(&k->sv.record);
 		/* Departures first, at the top of the turn where no operation
 		   is in progress: a client that left while its console line ran
 		   gives its pid back before the lines read now are routed. */
@@ -347,6 +387,14 @@ kernel_free(struct kernel *k)
 		serve_flush(&k->sv);
 		clients_free(&k->clients, "was stopped with the kernel");
 		console_free_all(&k->cons);
+		struct event e;
+		static const char *const how[] = { [KSTOP_NONE] = "it ended",
+		    [KSTOP_DONE] = "the scenario was over", [KSTOP_SIGNAL] = "it was signalled",
+		    [KSTOP_SHUTDOWN] = "a console line said shutdown" };
+		record_tick(&k->sv.record);
+		record_begin(&k->sv.record, &e, EV_STOP);
+		event_add_str(&e, "how", how[k->stopping], strlen(how[k->stopping]));
+		record_emit(&k->sv.record, &e);
 		proc_free(&k->procs);
 		serve_free(&k->sv);
 	}

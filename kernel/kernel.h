@@ -30,6 +30,11 @@ struct kconfig {
 	const char	*log_dir;	/* --log-dir */
 	const char	*socket_path;	/* --socket, NULL: listen on nothing */
 	int		 no_time;	/* --no-time */
+	int		 refuse_deadlock;	/* --deadlock refuse */
+	const char	*events_path;	/* --events, NULL: LOGDIR/events.jsonl */
+	uint64_t	 events_seq;	/* the record goes on from this seq (the
+					   second file of a run) */
+	int64_t		 events_t0_us;	/* and from this start (0: now) */
 	int		 keep_logs;	/* leave the last run's logs (a second file of a run) */
 	FILE		*trace;		/* where a scenario's trace goes (stdout) */
 	int		 trace_fd;	/* a served kernel's trace: written only when

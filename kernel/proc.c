@@ -227,6 +227,11 @@ proc_spawn(struct procs *ps, const struct child_config *ccfg, char *ans, size_t 
 		abort();
 	}
 	ps->nalive++;
+	struct event e;
+	record_begin(&ps->sv->record, &e, EV_SPAWN);
+	event_add_str(&e, "name", c->name, strlen(c->name));
+	event_add_uint(&e, "pid", pid);
+	record_emit(&ps->sv->record, &e);
 	/* --no-time: what differs from run to run stays out of the log too. */
 	if (ps->no_time) {
 		logw_printf(ps->log, "spawned %s: pid %u, log %s", name, (unsigned)pid,
@@ -382,16 +387,22 @@ child_line(struct sproc *sp, const char *line, size_t len)
 			serve_refuse(ps->sv, sp, rest, n, "ERR ETIMEDOUT sent after the "
 			    "console had given up on this line", c->nrecv);
 		} else {
-			serve_request(ps->sv, sp, rest, n, c->nrecv);
+			serve_request(ps->sv, sp, rest, n, c->nrecv, 0);
 		}
 		break;
 	case PROTO_SEND:
-		serve_request(ps->sv, sp, rest, n, 0);
+		serve_request(ps->sv, sp, rest, n, 0, 0);
+		break;
+	case PROTO_CALL:
+		serve_request(ps->sv, sp, rest, n, 0, ROUTE_CALL);
 		break;
 	case PROTO_REPLY:
-		if (serve_reply(ps->sv, sp, rest, n) == -1)
+		if (serve_reply(ps->sv, sp, rest, n) == -1) {
 			logw_printf(ps->log, "%s answered nothing: %.*s", c->name,
 			    (int)len, line);
+			serve_refuse(ps->sv, sp, line, len, "ERR EINVAL a reply, but no "
+			    "delivery waits for one (each is answered once)", 0);
+		}
 		break;
 	case PROTO_SYNCED:
 		c->nsynced++;		/* its log is written: the kill may go */
@@ -401,6 +412,8 @@ child_line(struct sproc *sp, const char *line, size_t len)
 	default:
 		logw_printf(ps->log, "%s broke the protocol: %.*s", c->name,
 		    (int)(len > 200 ? 200 : len), line);
+		serve_refuse(ps->sv, sp, line, len, "ERR EINVAL not a line of the child "
+		    "protocol: expected '+ ', '? ', '= ', '> ' or '~ synced'", 0);
 		break;
 	}
 	return 0;
@@ -545,6 +558,12 @@ ended(struct procs *ps, struct child *c, int status)
 	ps->ndead++;
 	trace_log(ps->trace, "  * %s (pid %u) %s", c->name, (unsigned)c->sp.rp.pid,
 	    c->why);
+	struct event e;
+	record_begin(&ps->sv->record, &e, EV_EXIT);
+	event_add_str(&e, "name", c->name, strlen(c->name));
+	event_add_uint(&e, "pid", c->sp.rp.pid);
+	event_add_str(&e, "how", c->why, strlen(c->why));
+	record_emit(&ps->sv->record, &e);
 	serve_leave(ps->sv, &c->sp, c->why);
 }
 
@@ -588,6 +607,8 @@ proc_reap(struct procs *ps)
 const char *
 proc_state(const struct child *c, char *buf, size_t size)
 {
+	const struct msg *call = c->sp.rp.call;
+
 	switch (c->state) {
 	case CHILD_STOPPED:
 		return "stopped";
@@ -595,7 +616,13 @@ proc_state(const struct child *c, char *buf, size_t size)
 		snprintf(buf, size, "dead: %s", c->why);
 		return buf;
 	default:
-		return "running";
+		if (call == NULL)
+			return "running";
+		/* As QNX's pidin says what a thread is blocked on. */
+		struct sproc *srv = call->srv->owner;
+		snprintf(buf, size, "blocked on %u (%s)", call->port,
+		    srv->name != NULL ? srv->name : serve_label(srv));
+		return buf;
 	}
 }
 

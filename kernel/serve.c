@@ -4,9 +4,10 @@
  * route.c decides and reports its decisions as effects; this file carries
  * them out on the processes' peers: a delivery is written to its server, an
  * answer into the slot its sender's line took, a notice to whom it
- * concerns.  Nothing here can reach back into routing while routing is at
- * work: a peer cut off by the line that overflowed it is only queued to
- * leave, and serve_departures() releases it later, on consistent state.
+ * concerns; and each decision goes into the event record.  Nothing here can
+ * reach back into routing while routing is at work: a peer cut off by the
+ * line that overflowed it is only queued to leave, and serve_departures()
+ * releases it later, on consistent state.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "request.h"
 #include "serve.h"
 #include "trace.h"
 
@@ -62,11 +64,18 @@ on_answer(void *arg, const char *text, size_t n, uint64_t re, uint64_t tag)
 	struct logw_part line[] = { LOGW_PART("answer to "), { NULL, 0 },
 	    LOGW_PART(": "), { text, n } };
 
-	(void)re;
 	serve_label(sp);
 	line[1].s = sp->label;
 	line[1].n = sp->label_len;
 	logw_parts(sp->sv->log, line, 4);
+	if (re != 0) {
+		struct event e;
+		record_begin(&sp->sv->record, &e, EV_ANSWER);
+		event_add_uint(&e, "pid", sp->rp.pid);
+		event_add_uint(&e, "re", re);
+		event_add_str(&e, "text", text, n);
+		record_emit(&sp->sv->record, &e);
+	}
 	sp->ops->answered(sp, text, n, tag);
 }
 
@@ -84,6 +93,13 @@ static const struct peer_ops sproc_peer_ops = {
 	on_line, on_toolong, on_eof, on_cut, on_answer, on_written,
 };
 
+/* The record asks for names to match rules by. */
+static const char *
+name_of(void *ctx, uint64_t pid)
+{
+	return pid <= UINT32_MAX ? serve_name(ctx, (uint32_t)pid) : NULL;
+}
+
 /* ----- processes ----- */
 
 int
@@ -97,6 +113,7 @@ serve_init(struct serve *sv, const struct route_config *rc, struct ev *ev,
 	sv->trace = trace;
 	sv->now = now;
 	sv->leaving_tail = &sv->leaving;
+	record_init(&sv->record, -1, 1, 0, 0);
 	return route_init(&sv->route, rc, emit, sv);
 }
 
@@ -104,6 +121,8 @@ void
 serve_free(struct serve *sv)
 {
 	route_free(&sv->route);
+	record_close(&sv->record);
+	free(sv->deadlock);
 }
 
 int
@@ -130,6 +149,8 @@ serve_add(struct serve *sv, struct sproc *sp, int fd, uint32_t pid, const char *
 		sp->next = NULL;
 		*pp = sp;
 	}
+	sv->record.names.name = name_of;
+	sv->record.names.ctx = sv;
 	return 0;
 }
 
@@ -163,11 +184,47 @@ serve_label(struct sproc *sp)
 	return sp->label;
 }
 
+const char *
+serve_name(const struct serve *sv, uint32_t pid)
+{
+	struct rproc *rp = route_proc_find(&sv->route, pid);
+
+	return rp != NULL ? ((struct sproc *)rp->owner)->name : NULL;
+}
+
 /* ----- lines ----- */
+
+/* The `request` event of a line from sp; returns its seq. */
+static uint64_t
+request_event(struct serve *sv, struct sproc *sp, const char *line, size_t len)
+{
+	struct event e;
+	uint32_t pid = sp->rp.pid;
+
+	if (pid == 0 && line != NULL) {
+		/* A client's first request claims its pid: name it so. */
+		struct request req;
+		char why[8];
+		if (req_parse(line, len, &req, why, sizeof why) == E_OK &&
+		    route_proc_find(&sv->route, req.pid) == NULL)
+			pid = req.pid;
+	}
+	record_begin(&sv->record, &e, EV_REQUEST);
+	event_add_uint(&e, "pid", pid);
+	if (sp->name != NULL)
+		event_add_str(&e, "name", sp->name, strlen(sp->name));
+	if (line != NULL) {
+		event_add_str(&e, "line", line, len);
+	} else {
+		event_add_str(&e, "line", "", 0);
+		event_add_uint(&e, "toolong", 1);
+	}
+	return record_emit(&sv->record, &e);
+}
 
 void
 serve_request(struct serve *sv, struct sproc *sp, const char *line, size_t len,
-    uint64_t tag)
+    uint64_t tag, unsigned flags)
 {
 	struct route_result res;
 	/* A NUL cuts the line in the log, as "%.*s" would (it is refused). */
@@ -180,8 +237,8 @@ serve_request(struct serve *sv, struct sproc *sp, const char *line, size_t len,
 	logged[0].n = sp->label_len;
 	logw_parts(sv->log, logged, 3);
 	/* The slot is there before routing can answer into it. */
-	uint64_t slot = peer_slot(&sp->peer, 0, tag);
-	route_line(&sv->route, &sp->rp, line, len, *sv->now, &res);
+	uint64_t slot = peer_slot(&sp->peer, request_event(sv, sp, line, len), tag);
+	route_line(&sv->route, &sp->rp, line, len, *sv->now, flags, &res);
 	if (res.pending != 0)
 		peer_slot_wait(&sp->peer, slot, res.pending);
 	else
@@ -192,10 +249,7 @@ void
 serve_refuse(struct serve *sv, struct sproc *sp, const char *line, size_t len,
     const char *text, uint64_t tag)
 {
-	(void)sv;
-	(void)line;
-	(void)len;
-	peer_answer(&sp->peer, text, strlen(text), 0, tag);
+	peer_answer(&sp->peer, text, strlen(text), request_event(sv, sp, line, len), tag);
 }
 
 int
@@ -206,26 +260,141 @@ serve_reply(struct serve *sv, struct sproc *sp, const char *text, size_t n)
 
 /* ----- what routing decided ----- */
 
+/* The name of rp for a report: a child's NAME, a client's label. */
+static const char *
+report_name(struct rproc *rp)
+{
+	struct sproc *sp = rp->owner;
+
+	return sp->name != NULL ? sp->name : serve_label(sp);
+}
+
+/*
+ * A deadlock: the trace and kernel.log say who waits for whom, as a thread
+ * dump does, one line per process with the port, the message and how long
+ * it has waited; the record has its cycle; `expect deadlock` its names.
+ */
+static void
+deadlock(struct serve *sv, const struct fx *fx)
+{
+	char line[MIPC_ANSWER_MAX * 2];
+	uint64_t pids[MIPC_SLOTS_MAX + 1];
+	unsigned n = fx->nring, shown = n < MIPC_SLOTS_MAX ? n : MIPC_SLOTS_MAX;
+	size_t w = (size_t)snprintf(line, sizeof line, "* deadlock:");
+	struct event e;
+
+	for (unsigned i = 0; i <= n && w < sizeof line - 32; i++)
+		w += (size_t)snprintf(line + w, sizeof line - w, "%s %s", i ? " ->" : "",
+		    report_name(fx->ring[i % n]));
+	trace_log(sv->trace, "%s", line);
+	for (unsigned i = 0; i < n; i++) {
+		struct rproc *p = fx->ring[i], *next = fx->ring[(i + 1) % n];
+		const struct msg *m = p->call;
+		/* The first waits in the call that closed the cycle: not yet
+		   its call, the effect has it. */
+		uint64_t id = i == 0 ? fx->id : m->id;
+		uint16_t port = i == 0 ? fx->port : m->port;
+		const char *text = i == 0 ? fx->msg : m->text;
+		size_t tn = i == 0 ? fx->msglen : m->textlen;
+		w = (size_t)snprintf(line, sizeof line, "| %s (pid %lu) waits for %s "
+		    "(pid %lu) on port %u: message %llu \"%.*s\"", report_name(p),
+		    (unsigned long)p->pid, report_name(next), (unsigned long)next->pid,
+		    port, (unsigned long long)id, (int)tn, text);
+		if (!sv->trace->no_time && w < sizeof line)
+			snprintf(line + w, sizeof line - w, ", for %lld ms",
+			    (long long)(i == 0 ? 0 : *sv->now - m->sent));
+		trace_log(sv->trace, "%s", line);
+	}
+	for (unsigned i = 0; i < shown; i++)
+		pids[i] = fx->ring[i]->pid;
+	record_begin(&sv->record, &e, EV_DEADLOCK);
+	event_add_uints(&e, "cycle", pids, shown);
+	record_emit(&sv->record, &e);
+	free(sv->deadlock);
+	sv->ndeadlock = 0;
+	if ((sv->deadlock = calloc(n, sizeof *sv->deadlock)) == NULL)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		snprintf(sv->deadlock[sv->ndeadlock++], sizeof *sv->deadlock, "%s",
+		    report_name(fx->ring[i]));
+}
+
+int
+serve_deadlock_is(const struct serve *sv, const char *names, size_t n)
+{
+	const char *s = names, *end = names + n;
+	unsigned count = 0;
+
+	while (s < end) {
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		const char *w = s;
+		while (s < end && *s != ' ' && *s != '\t')
+			s++;
+		if (s == w)
+			break;
+		int found = 0;
+		for (unsigned i = 0; i < sv->ndeadlock && !found; i++)
+			found = strlen(sv->deadlock[i]) == (size_t)(s - w) &&
+			    memcmp(sv->deadlock[i], w, (size_t)(s - w)) == 0;
+		if (!found)
+			return 0;
+		count++;
+	}
+	return count == sv->ndeadlock && count > 0;
+}
+
 /* Carries out one effect of route.c. */
 static void
 emit(void *ctx, const struct fx *fx)
 {
 	struct serve *sv = ctx;
 	struct sproc *sp = fx->to != NULL ? fx->to->owner : NULL;
+	struct event e;
 
 	switch (fx->kind) {
 	case FX_DELIVER:
-	case FX_NOTICE:
-		if (sp == NULL)
-			break;
+		record_begin(&sv->record, &e, EV_DELIVER);
+		event_add_uint(&e, "msg", fx->id);
+		event_add_uint(&e, "from", fx->from);
+		event_add_uint(&e, "to", fx->to->pid);
+		event_add_uint(&e, "port", fx->port);
+		event_add_str(&e, "text", fx->msg, fx->msglen);
+		record_emit(&sv->record, &e);
 		sp->ops->told(sp, fx);
-		if (peer_send(&sp->peer, fx->text, fx->textlen) == 0 &&
-		    fx->kind == FX_DELIVER && sp->name == NULL)
+		if (peer_send(&sp->peer, fx->text, fx->textlen) == 0 && sp->name == NULL)
 			peer_mark(&sp->peer);	/* a client's answer: once written */
 		break;
+	case FX_NOTICE:
+		record_begin(&sv->record, &e, EV_NOTICE);
+		event_add_uint(&e, "to", fx->to->pid);
+		event_add_str(&e, "text", fx->text, fx->textlen);
+		record_emit(&sv->record, &e);
+		sp->ops->told(sp, fx);
+		(void)peer_send(&sp->peer, fx->text, fx->textlen);
+		break;
 	case FX_ANSWER:
-		if (sp != NULL)
-			(void)peer_answer_id(&sp->peer, fx->id, fx->text, fx->textlen);
+		(void)peer_answer_id(&sp->peer, fx->id, fx->text, fx->textlen);
+		break;
+	case FX_REPLY:
+		record_begin(&sv->record, &e, EV_REPLY);
+		event_add_uint(&e, "msg", fx->id);
+		event_add_str(&e, "text", fx->text, fx->textlen);
+		record_emit(&sv->record, &e);
+		break;
+	case FX_DROP: {
+		const char *code = err_name(fx->code);
+		record_begin(&sv->record, &e, EV_DROP);
+		event_add_uint(&e, "msg", fx->id);
+		event_add_uint(&e, "from", fx->from);
+		event_add_uint(&e, "port", fx->port);
+		event_add_str(&e, "code", code, strlen(code));
+		event_add_str(&e, "reason", fx->text, fx->textlen);
+		record_emit(&sv->record, &e);
+		break;
+	}
+	case FX_DEADLOCK:
+		deadlock(sv, fx);
 		break;
 	case FX_LOG:
 		logw_printf(sv->log, "%s", fx->text);
@@ -272,6 +441,7 @@ serve_departures(struct serve *sv)
 		route_proc_gone(&sv->route, &sp->rp, sp->why);
 		sp->alive = 0;
 		sp->leaving = 0;
+		record_unwatch(&sv->record, &sp->peer);
 		peer_close(&sp->peer);
 		sp->ops->departed(sp);
 	}

@@ -16,11 +16,11 @@
 #include <stdint.h>
 
 #include "peer.h"
+#include "record.h"
 #include "route.h"
 
 struct sproc;
 struct trace;
-struct events;
 
 /* What differs between a child and a client. */
 struct sproc_ops {
@@ -58,15 +58,18 @@ struct sproc {
 struct serve {
 	struct route	 route;
 	struct peerset	 peers;
+	struct record	 record;	/* the event record */
 	struct logw	*log;
 	struct trace	*trace;
-	struct events	*events;	/* NULL: no record */
 	const int64_t	*now;		/* the loop's clock, ms */
 	struct sproc	*procs;		/* every process, oldest first */
 	struct sproc	*leaving, **leaving_tail;
+	char		(*deadlock)[MIPC_NAME_MAX + 1];	/* the last one found */
+	unsigned	 ndeadlock;
 };
 
-/* Returns 0, or -1 if memory ran out. */
+/* Returns 0, or -1 if memory ran out.  The record (sv->record) is the
+   caller's to start before the first process comes. */
 int	serve_init(struct serve *sv, const struct route_config *rc, struct ev *ev,
 	    struct logw *log, struct trace *trace, const int64_t *now);
 void	serve_free(struct serve *sv);
@@ -81,10 +84,12 @@ int	serve_add(struct serve *sv, struct sproc *sp, int fd, uint32_t pid,
 /* Drops sp from the list of processes (a record forgotten). */
 void	serve_forget(struct serve *sv, struct sproc *sp);
 
-/* A request line from sp, answered in order; tag comes back with it. */
+/* A request line from sp, answered in order; tag comes back with it.
+   flags: ROUTE_CALL for a blocking call. */
 void	serve_request(struct serve *sv, struct sproc *sp, const char *line,
-	    size_t len, uint64_t tag);
-/* A line from sp answered by the kernel itself, text, without routing. */
+	    size_t len, uint64_t tag, unsigned flags);
+/* A line from sp (NULL: one too long to keep) answered by the kernel
+   itself, text, without routing. */
 void	serve_refuse(struct serve *sv, struct sproc *sp, const char *line,
 	    size_t len, const char *text, uint64_t tag);
 /* sp answered its oldest delivery with text (NULL: the default answer).
@@ -103,5 +108,10 @@ void	serve_flush(struct serve *sv);
 
 /* "server (pid 5678)" or "client fd 3 (pid 1234)", for the log. */
 const char *serve_label(struct sproc *sp);
+/* The name of the live process pid (a child's NAME), or NULL. */
+const char *serve_name(const struct serve *sv, uint32_t pid);
+/* Whether the last deadlock found was exactly these processes, in any
+   order (names: blank-separated, n bytes). */
+int	serve_deadlock_is(const struct serve *sv, const char *names, size_t n);
 
 #endif

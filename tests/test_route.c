@@ -19,10 +19,34 @@ static struct {
 } fx[MAXFX];
 static int nfx;
 
+/* The effects only the event record cares for, kept apart. */
+static struct {
+	enum fx_kind kind;
+	uint64_t id;
+	enum mipc_err code;
+	unsigned nring;
+	uint32_t ring[16];
+	char text[MIPC_ANSWER_MAX];
+} ev[MAXFX];
+static int nev;
+
 static void
 record(void *ctx, const struct fx *f)
 {
 	(void)ctx;
+	if (f->kind == FX_REPLY || f->kind == FX_DROP || f->kind == FX_DEADLOCK) {
+		if (nev == MAXFX)
+			TEST_FAIL_("too many record effects");
+		ev[nev].kind = f->kind;
+		ev[nev].id = f->id;
+		ev[nev].code = f->code;
+		ev[nev].nring = f->nring;
+		for (unsigned i = 0; i < f->nring && i < 16; i++)
+			ev[nev].ring[i] = f->ring[i]->pid;
+		snprintf(ev[nev].text, sizeof ev[nev].text, "%s", f->text);
+		nev++;
+		return;
+	}
 	if (nfx == MAXFX)
 		TEST_FAIL_("too many effects");
 	if (f->textlen != strlen(f->text))
@@ -38,11 +62,13 @@ static struct route r;
 static struct rproc P[8];	/* P[i] has pid 1000 + i */
 static struct route_result res;
 static int64_t now;
+static int refuse;	/* --deadlock refuse for the next setup */
 
 static void
 setup(unsigned slots, unsigned queue)
 {
-	struct route_config cfg = { slots, queue, 5000 };
+	struct route_config cfg = { .slots = slots, .queue = queue, .timeout_ms = 5000,
+	    .refuse_deadlock = refuse };
 
 	ASSERT_EQ(route_init(&r, &cfg, record, NULL), 0);
 	for (int i = 0; i < 8; i++) {
@@ -51,21 +77,44 @@ setup(unsigned slots, unsigned queue)
 		ASSERT_EQ(route_proc_add(&r, &P[i]), 0);
 	}
 	nfx = 0;
+	nev = 0;
 	now = 0;
+}
+
+static const char *
+vline(struct rproc *p, unsigned flags, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	route_line(&r, p, buf, strlen(buf), now, flags, &res);
+	return res.pending ? "" : res.text;
 }
 
 /* Sends a line from p; returns the immediate answer ("" if pending). */
 static const char *
 line(struct rproc *p, const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
+	const char *a;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	a = vline(p, 0, fmt, ap);
 	va_end(ap);
-	route_line(&r, p, buf, strlen(buf), now, &res);
-	return res.pending ? "" : res.text;
+	return a;
+}
+
+/* The same as a blocking call ("? LINE"). */
+static const char *
+call(struct rproc *p, const char *fmt, ...)
+{
+	va_list ap;
+	const char *a;
+
+	va_start(ap, fmt);
+	a = vline(p, ROUTE_CALL, fmt, ap);
+	va_end(ap);
+	return a;
 }
 
 #define REQ(op, text, pid, port) op "{.message=" text ",.pid=" #pid ",.port=" #port "}"
@@ -457,6 +506,243 @@ TEST(dump_every_slot)
 }
 
 /* Thousands of random steps; the counters and slots must stay consistent. */
+/* Effect i of the record's own is kind, with a text that starts so. */
+static void
+expect_ev(int i, enum fx_kind kind, const char *text)
+{
+	if (i >= nev)
+		TEST_FAIL_("record effect %d missing (have %d), expected \"%s\"", i, nev,
+		    text);
+	if (ev[i].kind != kind || strncmp(ev[i].text, text, strlen(text)) != 0)
+		TEST_FAIL_("record effect %d:\n    got      kind %d \"%s\"\n"
+		    "    expected kind %d \"%s...\"", i, ev[i].kind, ev[i].text, kind,
+		    text);
+}
+
+/* Every message is replied to or dropped, and says which. */
+TEST(replies_and_drops_recorded)
+{
+	setup(6, 128);
+	linked();
+	ASSERT_STR_EQ(line(&P[1], REQ("", "a", 1001, 8080)), "");
+	ASSERT_EQ(route_answered(&r, &P[0], "fine", 4), 0);
+	expect_ev(0, FX_REPLY, "fine");
+	ASSERT_STR_EQ(line(&P[1], REQ("", "b", 1001, 8080)), "");
+	now = 5000;
+	route_expire(&r, now);
+	expect_ev(1, FX_DROP, "server pid 1000 did not answer within 5000 ms");
+	ASSERT_EQ(ev[1].code, E_ETIMEDOUT);
+	ASSERT_EQ(route_answered(&r, &P[0], "late", 4), 0);	/* no second word */
+	ASSERT_EQ(nev, 2);
+	route_free(&r);
+}
+
+/* An ERR reply with a code the kernel knows is the sender's answer; any
+   other reply R is OK R. */
+TEST(error_replies)
+{
+	setup(6, 128);
+	linked();
+	ASSERT_STR_EQ(line(&P[1], REQ("", "a", 1001, 8080)), "");
+	ASSERT_STR_EQ(line(&P[1], REQ("", "b", 1001, 8080)), "");
+	ASSERT_STR_EQ(line(&P[1], REQ("", "c", 1001, 8080)), "");
+	route_answered(&r, &P[0], "ERR EPERM not for you", 21);
+	route_answered(&r, &P[0], "ERR NOPE x", 10);
+	route_answered(&r, &P[0], "", 0);
+	expect_fx(3, FX_ANSWER, 1001, "ERR EPERM not for you");
+	expect_fx(4, FX_ANSWER, 1001, "OK ERR NOPE x");
+	expect_fx(5, FX_ANSWER, 1001, "OK");
+	route_free(&r);
+}
+
+/*
+ * P1 serves port 10 and calls P2's port 20: until its answer it is handed
+ * nothing.  P3's message to 10 waits on its link, and is delivered once
+ * the call is answered.
+ */
+TEST(blocked_caller_is_handed_nothing)
+{
+	setup(6, 128);
+	line(&P[2], REQ("c ", "x", 1002, 20));
+	line(&P[1], REQ("c ", "x", 1001, 10));
+	line(&P[1], REQ("", "x", 1001, 20));
+	line(&P[3], REQ("", "x", 1003, 10));
+	nfx = 0;
+	ASSERT_STR_EQ(call(&P[1], REQ("", "q", 1001, 20)), "");
+	ASSERT(P[1].call != NULL);
+	expect_fx(0, FX_DELIVER, 1002, "* received \"q\" from pid 1001 via port 20");
+	ASSERT_STR_EQ(line(&P[3], REQ("", "w", 1003, 10)), "");
+	ASSERT_EQ(nfx, 1);			/* withheld */
+	ASSERT(P[1].whead != NULL);
+	ASSERT_EQ(r.mb.slot[mbox_find(&r.mb, 10, 1003)].qlen, 1);
+	ASSERT_EQ(route_answered(&r, &P[2], "a", 1), 0);
+	expect_fx(1, FX_ANSWER, 1001, "OK a");
+	expect_fx(2, FX_DELIVER, 1001, "* received \"w\" from pid 1003 via port 10");
+	ASSERT(P[1].call == NULL && P[1].whead == NULL);
+	/* A second call while one is in progress is refused. */
+	ASSERT_STR_EQ(call(&P[1], REQ("", "q", 1001, 20)), "");
+	ASSERT_PREFIX(call(&P[1], REQ("", "q", 1001, 20)), "ERR EINVAL pid 1001 is blocked");
+	route_free(&r);
+}
+
+/* Three processes, each serving a port and calling the next one's. */
+static void
+ring_of_three(void)
+{
+	for (int i = 1; i <= 3; i++)
+		line(&P[i], "c {.message=x,.pid=%d,.port=%d}", 1000 + i, 10 * i);
+	for (int i = 1; i <= 3; i++)
+		line(&P[i], "{.message=x,.pid=%d,.port=%d}", 1000 + i, 10 * (i % 3 + 1));
+	ASSERT_STR_EQ(call(&P[1], "{.message=m1,.pid=1001,.port=20}"), "");
+	ASSERT_STR_EQ(call(&P[2], "{.message=m2,.pid=1002,.port=30}"), "");
+	ASSERT_EQ(nev, 0);
+	nfx = 0;
+}
+
+TEST(deadlock_reported_then_timed_out)
+{
+	setup(6, 128);
+	ring_of_three();
+	ASSERT_STR_EQ(call(&P[3], "{.message=m3,.pid=1003,.port=10}"), "");
+	ASSERT_EQ(nev, 1);
+	ASSERT_EQ(ev[0].kind, FX_DEADLOCK);
+	ASSERT_EQ(ev[0].nring, 3);
+	ASSERT_EQ(ev[0].ring[0], 1003);	/* in wait order, from the closing call */
+	ASSERT_EQ(ev[0].ring[1], 1001);
+	ASSERT_EQ(ev[0].ring[2], 1002);
+	ASSERT_EQ(nfx, 0);			/* P1 is blocked: m3 is withheld */
+	now = 5000;
+	route_expire(&r, now);
+	/* m1 expires first: P1 is free and is handed m3 at last. */
+	expect_fx(0, FX_ANSWER, 1001, "ERR ETIMEDOUT server pid 1002 did not answer "
+	    "within 5000 ms");
+	for (unsigned i = 0; i < r.nprocs; i++)
+		ASSERT(r.procs[i]->call == NULL);
+	route_free(&r);
+}
+
+TEST(deadlock_refused)
+{
+	refuse = 1;
+	setup(6, 128);
+	refuse = 0;
+	ring_of_three();
+	ASSERT_STR_EQ(call(&P[3], "{.message=m3,.pid=1003,.port=10}"),
+	    "ERR EDEADLK the call to port 10 would close a cycle of blocked processes: "
+	    "pid 1003 -> pid 1001 -> pid 1002 -> pid 1003");
+	ASSERT_EQ(nfx, 0);			/* nothing delivered */
+	expect_ev(0, FX_DEADLOCK, "");
+	expect_ev(1, FX_DROP, "the call to port 10");
+	ASSERT_EQ(ev[1].code, E_EDEADLK);
+	ASSERT(P[3].call == NULL);
+	ASSERT_EQ(r.mb.slot[mbox_find(&r.mb, 10, 1003)].qlen, 0);
+	route_free(&r);
+}
+
+/* A server that calls its own port: the smallest deadlock. */
+TEST(self_call_deadlock)
+{
+	setup(6, 128);
+	line(&P[0], REQ("c ", "x", 1000, 10));
+	line(&P[0], REQ("", "x", 1000, 10));
+	nfx = 0;
+	ASSERT_STR_EQ(call(&P[0], REQ("", "me", 1000, 10)), "");
+	ASSERT_EQ(ev[0].kind, FX_DEADLOCK);
+	ASSERT_EQ(ev[0].nring, 1);
+	ASSERT_EQ(nfx, 0);
+	now = 5000;
+	route_expire(&r, now);
+	expect_fx(0, FX_ANSWER, 1000, "ERR ETIMEDOUT server pid 1000 did not answer "
+	    "within 5000 ms");
+	ASSERT_EQ(nfx, 1);			/* never delivered, even then */
+	ASSERT(P[0].call == NULL && P[0].whead == NULL);
+	ASSERT_EQ(r.inflight, 0);
+	route_free(&r);
+}
+
+/* The server a process waits on dies: its call is answered ESRCH, and what
+   was withheld from it is handed over; no edge to the dead is kept. */
+TEST(blocked_on_a_dying_server)
+{
+	setup(6, 128);
+	line(&P[2], REQ("c ", "x", 1002, 20));
+	line(&P[1], REQ("c ", "x", 1001, 10));
+	line(&P[1], REQ("", "x", 1001, 20));
+	line(&P[3], REQ("", "x", 1003, 10));
+	call(&P[1], REQ("", "q", 1001, 20));
+	line(&P[3], REQ("", "w", 1003, 10));
+	nfx = 0;
+	route_proc_gone(&r, &P[2], "was killed by SIGKILL");
+	expect_fx(0, FX_ANSWER, 1001, "ERR ESRCH server pid 1002 was killed by SIGKILL");
+	ASSERT(P[1].call == NULL);
+	int delivered = 0;
+	for (int i = 0; i < nfx; i++)
+		delivered += fx[i].kind == FX_DELIVER && fx[i].to == 1001;
+	ASSERT_EQ(delivered, 1);
+	route_free(&r);
+}
+
+/* A blocked process dies: its call is dropped, the messages withheld from
+   it are answered ESRCH, and nobody waits on it. */
+TEST(blocked_process_dies)
+{
+	setup(6, 128);
+	line(&P[2], REQ("c ", "x", 1002, 20));
+	line(&P[1], REQ("c ", "x", 1001, 10));
+	line(&P[1], REQ("", "x", 1001, 20));
+	line(&P[3], REQ("", "x", 1003, 10));
+	call(&P[1], REQ("", "q", 1001, 20));
+	line(&P[3], REQ("", "w", 1003, 10));
+	nfx = 0;
+	route_proc_gone(&r, &P[1], "exited with status 0");
+	int esrch = 0;
+	for (int i = 0; i < nfx; i++)
+		esrch += fx[i].kind == FX_ANSWER && fx[i].to == 1003 &&
+		    strncmp(fx[i].text, "ERR ESRCH", 9) == 0;
+	ASSERT_EQ(esrch, 1);
+	ASSERT_EQ(r.inflight, 0);
+	ASSERT_EQ(route_answered(&r, &P[2], NULL, 0), 0);	/* late: dropped */
+	for (unsigned i = 0; i < r.nprocs; i++)
+		ASSERT(r.procs[i]->call == NULL && r.procs[i]->whead == NULL);
+	route_free(&r);
+}
+
+/* A chain of 1000 processes each blocked on the next: the call that closes
+   it is found in one walk of the chain, and every other call in one step. */
+TEST(deadlock_found_in_one_walk)
+{
+	enum { N = 1000 };
+	static struct rproc C[N];
+	struct route_config cfg = { .slots = 1024, .queue = 4, .timeout_ms = 5000 };
+
+	ASSERT_EQ(route_init(&r, &cfg, record, NULL), 0);
+	nfx = nev = 0;
+	for (int i = 0; i < N; i++) {
+		memset(&C[i], 0, sizeof C[i]);
+		C[i].pid = 10000 + (uint32_t)i;
+		ASSERT_EQ(route_proc_add(&r, &C[i]), 0);
+		ASSERT_PREFIX(line(&C[i], "c {.message=x,.pid=%d,.port=%d}", 10000 + i,
+		    1 + i), "OK");
+		nfx = 0;
+	}
+	for (int i = 0; i < N; i++)
+		ASSERT_PREFIX(line(&C[i], "{.message=x,.pid=%d,.port=%d}", 10000 + i,
+		    1 + (i + 1) % N), "OK linked");
+	nfx = 0;
+	for (int i = 0; i < N - 1; i++) {
+		ASSERT_STR_EQ(call(&C[i], "{.message=x,.pid=%d,.port=%d}", 10000 + i,
+		    2 + i), "");
+		ASSERT_EQ(r.walked, 1);
+		nfx = 0;
+	}
+	ASSERT_EQ(nev, 0);
+	ASSERT_STR_EQ(call(&C[N - 1], "{.message=x,.pid=%d,.port=1}", 10000 + N - 1), "");
+	ASSERT_EQ(r.walked, N);
+	ASSERT_EQ(nev, 1);
+	ASSERT_EQ(ev[0].nring, N);
+	route_free(&r);
+}
+
 TEST(random_stress_keeps_invariants)
 {
 	unsigned seed = 99;
@@ -471,7 +757,8 @@ TEST(random_stress_keeps_invariants)
 			const char *op = what < 2 ? "c " : what < 3 ? "r " : "";
 			snprintf(buf, sizeof buf, "%s{.message=m%d,.pid=%u,.port=%d}", op,
 			    step, (unsigned)p->pid, port);
-			route_line(&r, p, buf, strlen(buf), now, &res);
+			route_line(&r, p, buf, strlen(buf), now, what == 5 ? ROUTE_CALL : 0,
+			    &res);
 		} else if (what < 8) {
 			(void)route_answered(&r, p, "ok", 2);
 		} else if (what < 9) {
@@ -496,7 +783,19 @@ TEST(random_stress_keeps_invariants)
 			live++;
 		ASSERT_EQ(sum, r.inflight);
 		ASSERT_EQ(live, r.inflight);
+		/* Waits only on the living, withholding only while blocked. */
+		for (unsigned i = 0; i < r.nprocs; i++) {
+			const struct rproc *q = r.procs[i];
+			if (q->call != NULL) {
+				ASSERT(q->call->sender == q);
+				ASSERT(route_proc_find(&r, q->call->srv->pid) == q->call->srv);
+			}
+			ASSERT(q->call != NULL || q->whead == NULL);
+			for (const struct msg *m = q->whead; m != NULL; m = m->snext)
+				ASSERT(m->withheld && m->sender != NULL && m->srv == q);
+		}
 		nfx = 0;
+		nev = 0;
 	}
 	route_free(&r);
 }
@@ -524,6 +823,15 @@ static const struct test_case cases[] = {
 	TEST_CASE(client_dies_with_messages_in_flight),
 	TEST_CASE(answers_matched_in_delivery_order),
 	TEST_CASE(dump_every_slot),
+	TEST_CASE(replies_and_drops_recorded),
+	TEST_CASE(error_replies),
+	TEST_CASE(blocked_caller_is_handed_nothing),
+	TEST_CASE(deadlock_reported_then_timed_out),
+	TEST_CASE(deadlock_refused),
+	TEST_CASE(self_call_deadlock),
+	TEST_CASE(blocked_on_a_dying_server),
+	TEST_CASE(blocked_process_dies),
+	TEST_CASE(deadlock_found_in_one_walk),
 	TEST_CASE(random_stress_keeps_invariants),
 };
 

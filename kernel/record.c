@@ -1,0 +1,112 @@
+/*
+ * record.c - the event record: every decision of the kernel, as it happens.
+ *
+ * An event is written as it is made: a line of the file, buffered with the
+ * turn's other lines and written once a turn by the log writer, which never
+ * waits; and a line for each monitor whose rules match it, queued on its
+ * socket like any output, so a monitor that stops reading is cut off as any
+ * client is, and never slows the kernel.  Four events come with every
+ * message (request, deliver, reply, answer): they are built on the stack
+ * and written without a format.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "peer.h"
+#include "platform.h"
+#include "record.h"
+
+void
+record_init(struct record *rc, int fd, int no_time, uint64_t seq, int64_t t0_us)
+{
+	memset(rc, 0, sizeof *rc);
+	logw_fd(&rc->w, fd, 0);
+	rc->no_time = no_time;
+	rc->seq = seq;
+	rc->now_us = plat_now_us();
+	rc->t0_us = t0_us != 0 ? t0_us : rc->now_us;
+	jbuf_init(&rc->line);
+}
+
+void
+record_close(struct record *rc)
+{
+	while (rc->monitors != NULL) {
+		struct monitor *m = rc->monitors;
+		rc->monitors = m->next;
+		free(m);
+	}
+	logw_close(&rc->w);
+	jbuf_free(&rc->line);
+}
+
+void
+record_tick(struct record *rc)
+{
+	rc->now_us = plat_now_us();
+}
+
+void
+record_begin(struct record *rc, struct event *e, enum ev_kind kind)
+{
+	event_init(e, 0, kind);
+	if (!rc->no_time)
+		event_set_time(e, (uint64_t)(rc->now_us - rc->t0_us));
+	(void)rc;
+}
+
+uint64_t
+record_emit(struct record *rc, struct event *e)
+{
+	e->seq = ++rc->seq;
+	if (rc->w.fd == -1 && rc->monitors == NULL)
+		return e->seq;
+	jbuf_reset(&rc->line);
+	jbuf_add(&rc->line, "* event ", 8);
+	event_json(&rc->line, e);
+	if (rc->line.failed)
+		return e->seq;	/* out of memory: the line is lost, said by its gap */
+	if (rc->w.fd != -1) {
+		struct logw_part part = { rc->line.p + 8, rc->line.len - 8 };
+		logw_parts(&rc->w, &part, 1);
+	}
+	for (struct monitor *m = rc->monitors; m != NULL; m = m->next)
+		if (evrules_match(&m->rules, e, &rc->names))
+			(void)peer_send(m->peer, rc->line.p, rc->line.len);
+	return e->seq;
+}
+
+int
+record_watch(struct record *rc, struct peer *p, const char *rules, size_t n,
+    char *err, size_t errsize)
+{
+	struct monitor *m = calloc(1, sizeof *m);
+
+	if (m == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	evrules_init(&m->rules);
+	if (evrules_parse(&m->rules, rules, n, err, errsize) == -1) {
+		free(m);
+		return -1;
+	}
+	record_unwatch(rc, p);	/* a second monitor line replaces the first */
+	m->peer = p;
+	m->next = rc->monitors;
+	rc->monitors = m;
+	return 0;
+}
+
+void
+record_unwatch(struct record *rc, struct peer *p)
+{
+	for (struct monitor **mm = &rc->monitors; *mm != NULL; mm = &(*mm)->next)
+		if ((*mm)->peer == p) {
+			struct monitor *m = *mm;
+			*mm = m->next;
+			free(m);
+			return;
+		}
+}
