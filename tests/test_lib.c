@@ -9,6 +9,7 @@
  * written into the socket beforehand.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -478,7 +479,7 @@ say_in_pieces(struct fakek *k, const char *s, size_t n)
 
 TEST(over_long_lines_are_refused_or_skipped)
 {
-	static char buf[4000];
+	static char buf[20001];
 	struct fakek k;
 
 	fk_start(&k, prog_long, NULL);
@@ -488,9 +489,9 @@ TEST(over_long_lines_are_refused_or_skipped)
 	buf[MIPC_SEND_MAX + 2] = '\0';
 	fk_expect(&k, buf);		/* the first line the program sends */
 	buf[0] = '*';
-	memset(buf + 2, 'n', 2998);
-	buf[3000] = '\n';
-	say_in_pieces(&k, buf, 3001);
+	memset(buf + 2, 'n', 19998);
+	buf[20000] = '\n';
+	say_in_pieces(&k, buf, 20001);
 	fk_say(&k, "OK fine");
 	fk_expect(&k, "+ long answer");
 	memcpy(buf, "OK ", 3);
@@ -720,26 +721,37 @@ TEST(strange_lines_are_told_and_skipped)
 static volatile sig_atomic_t nsignals;
 
 static void
-on_usr1(int sig)
+on_alarm(int sig)
 {
 	(void)sig;
 	nsignals++;
+}
+
+/* A signal every 200 us, without SA_RESTART: reads and writes that wait
+   are cut short with EINTR, or after part of what they were given. */
+static void
+start_ticking(void)
+{
+	struct sigaction sa;
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	ASSERT(sigaction(SIGALRM, &sa, NULL) == 0);
+	ASSERT(setitimer(ITIMER_REAL, &it, NULL) == 0);
 }
 
 static void
 prog_signals(void)
 {
 	struct mipc *m = open_prog();
-	struct sigaction sa;
 	struct mipc_event ev;
-	char line[1001];
+	struct mipc_answer a;
+	char line[1001], want[16];
 	int small = 2048;
 
-	/* No SA_RESTART: reads and writes see EINTR. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_usr1;
-	sigemptyset(&sa.sa_mask);
-	ASSERT(sigaction(SIGUSR1, &sa, NULL) == 0);
+	start_ticking();
 	(void)setsockopt(3, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
 	for (int i = 0; i < NLINES; i++) {
 		int n = snprintf(line, sizeof line, "%d:", i);
@@ -748,12 +760,18 @@ prog_signals(void)
 		ASSERT_CALL(m, mipc_post(m, line), i + 1);
 	}
 	for (int i = 0; i < NLINES; i++) {
-		char want[16];
 		ASSERT_CALL(m, mipc_next(m, &ev, -1), MIPC_OK);
 		ASSERT_EQ(ev.kind, MIPC_ANSWER);
 		ASSERT_EQ(ev.ticket, i + 1);
 		snprintf(want, sizeof want, "%d", i);
 		ASSERT_STR_EQ(ev.answer.text, want);
+	}
+	/* Round trips: each answer is waited for. */
+	for (int i = 0; i < NLINES; i++) {
+		snprintf(line, sizeof line, "ping %d", i);
+		ASSERT_CALL(m, mipc_send(m, line, &a), MIPC_OK);
+		snprintf(want, sizeof want, "pong %d", i);
+		ASSERT_STR_EQ(a.text, want);
 	}
 	ASSERT(nsignals > 0);
 	mipc_close(m);
@@ -771,11 +789,13 @@ TEST(signals_interrupt_nothing)
 		memset(want + n, 'x', 1002 - (size_t)n);
 		want[1002] = '\0';
 		fk_expect(&k, want);
-		(void)kill(k.pid, SIGUSR1);	/* its handler is set by now */
 	}
-	for (int i = 0; i < NLINES; i++) {
-		(void)kill(k.pid, SIGUSR1);
+	for (int i = 0; i < NLINES; i++)
 		fk_say(&k, "OK %d", i);
+	for (int i = 0; i < NLINES; i++) {
+		snprintf(want, sizeof want, "+ ping %d", i);
+		fk_expect(&k, want);
+		fk_say(&k, "OK pong %d", i);
 	}
 	fk_expect_eof(&k);
 	fk_exit(&k, 0);
