@@ -140,3 +140,15 @@ $(BUILD)/tests/test_lib: LDLIBS += $(USERLIB)
 $(BUILD)/tests/test_lib: $(USERLIB)
 $(BUILD)/tests/test_examples: CFLAGS += -DEXAMPLES='"$(BIN)/examples"'
 $(BUILD)/tests/test_examples: $(EXAMPLES)
+
+.PHONY: examples
+examples: $(EXAMPLES)
+
+# Scenarios name the examples by their path in the plain build
+# (program="bin/examples/echo 7"): a sanitized run builds those too.
+ifeq ($(SANITIZE),1)
+test: plain-examples
+.PHONY: plain-examples
+plain-examples:
+	@$(MAKE) --no-print-directory SANITIZE= BUILD=build/default BIN=bin examples
+endif

@@ -19,21 +19,59 @@
 
 #include "mipc.h"
 
+/* The chain of calls; text holds TEXT, then each answer.  0 or -1. */
+static int
+chain(struct mipc *m, unsigned port, char *text, long count)
+{
+	char line[MIPC_REQUEST_SIZE];
+	struct mipc_answer ans;
+	size_t len;
+	int r;
+
+	/* The first message to a port links to it; the next ones are sent. */
+	r = mipc_request(m, line, sizeof line, MIPC_MESSAGE, text, port);
+	if (r >= 0)
+		r = mipc_send(m, line, &ans);
+	if (r != MIPC_OK) {
+		fprintf(stderr, "chain: cannot link to port %u: %s\n", port,
+		    r == MIPC_ERR ? ans.line : mipc_error(m));
+		return -1;
+	}
+
+	for (long i = 1; i <= count; i++) {
+		r = mipc_request(m, line, sizeof line, MIPC_MESSAGE, text, port);
+		if (r >= 0)
+			r = mipc_call(m, line, &ans);
+		if (r != MIPC_OK) {
+			fprintf(stderr, "chain: call %ld of %ld: %s\n", i, count,
+			    r == MIPC_ERR ? ans.line : mipc_error(m));
+			return -1;
+		}
+		printf("chain: call %ld of %ld: sent \"%s\", got \"%s\"\n", i, count,
+		    text, ans.text);
+		if ((len = strlen(ans.text)) > MIPC_MESSAGE_MAX) {
+			fprintf(stderr, "chain: the answer is %zu bytes, too long to "
+			    "send on (at most %d)\n", len, MIPC_MESSAGE_MAX);
+			return -1;
+		}
+		memcpy(text, ans.text, len + 1);
+	}
+	printf("chain: done: \"%s\"\n", text);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	char why[256], line[MIPC_REQUEST_SIZE], text[MIPC_MESSAGE_MAX + 1];
-	char *end1, *end3;
-	struct mipc_answer ans;
+	char why[256], text[MIPC_MESSAGE_MAX + 1], *end1, *end3;
 	struct mipc_message msg;
 	struct mipc *m;
 	long port = argc == 4 ? strtol(argv[1], &end1, 10) : 0;
 	long count = argc == 4 ? strtol(argv[3], &end3, 10) : 0;
-	size_t len;
 	int r;
 
 	if (argc != 4 || *end1 != '\0' || port < 1 || port > 65535 ||
-	    *end3 != '\0' || count < 1 || (len = strlen(argv[2])) > MIPC_MESSAGE_MAX) {
+	    *end3 != '\0' || count < 1 || strlen(argv[2]) > MIPC_MESSAGE_MAX) {
 		fprintf(stderr, "usage: chain PORT TEXT COUNT (PORT 1 to 65535, "
 		    "TEXT at most %d bytes, COUNT 1 or more)\n", MIPC_MESSAGE_MAX);
 		return 2;
@@ -42,43 +80,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "chain: %s\n", why);
 		return 1;
 	}
-	memcpy(text, argv[2], len + 1);
-
-	/* The first message to a port links to it; the next ones are sent. */
-	r = mipc_request(m, line, sizeof line, MIPC_MESSAGE, text, (unsigned)port);
-	if (r >= 0)
-		r = mipc_send(m, line, &ans);
-	if (r != MIPC_OK) {
-		fprintf(stderr, "chain: cannot link to port %ld: %s\n", port,
-		    r == MIPC_ERR ? ans.line : mipc_error(m));
+	strcpy(text, argv[2]);
+	if (chain(m, (unsigned)port, text, count) == -1) {
+		mipc_close(m);
 		return 1;
 	}
 
-	for (long i = 1; i <= count; i++) {
-		r = mipc_request(m, line, sizeof line, MIPC_MESSAGE, text, (unsigned)port);
-		if (r >= 0)
-			r = mipc_call(m, line, &ans);
-		if (r != MIPC_OK) {
-			fprintf(stderr, "chain: call %ld of %ld: %s\n", i, count,
-			    r == MIPC_ERR ? ans.line : mipc_error(m));
-			return 1;
-		}
-		printf("chain: call %ld of %ld: sent \"%s\", got \"%s\"\n", i, count,
-		    text, ans.text);
-		if ((len = strlen(ans.text)) > MIPC_MESSAGE_MAX) {
-			fprintf(stderr, "chain: the answer is %zu bytes, too long to "
-			    "send on (at most %d)\n", len, MIPC_MESSAGE_MAX);
-			return 1;
-		}
-		memcpy(text, ans.text, len + 1);
-	}
-	printf("chain: done: \"%s\"\n", text);
-
+	/* Whoever asks is told where the chain ended, until the kernel stops. */
 	while ((r = mipc_receive(m, &msg)) == MIPC_OK)
 		if ((r = mipc_reply(m, text)) != MIPC_OK)
 			break;
-	if (r == MIPC_EOF)
-		return 0;	/* the kernel has stopped */
-	fprintf(stderr, "chain: %s\n", mipc_error(m));
-	return 1;
+	if (r != MIPC_EOF)
+		fprintf(stderr, "chain: %s\n", mipc_error(m));
+	mipc_close(m);
+	return r == MIPC_EOF ? 0 : 1;
 }

@@ -40,6 +40,7 @@ main(int argc, char **argv)
 	if (r != MIPC_OK) {
 		fprintf(stderr, "echo: cannot register port %ld: %s\n", port,
 		    r == MIPC_ERR ? ans.line : mipc_error(m));
+		mipc_close(m);
 		return 1;
 	}
 	printf("echo: %s serves port %ld\n", mipc_name(m), port);
@@ -49,15 +50,13 @@ main(int argc, char **argv)
 			break;
 		if (strcmp(msg.text, "quit") == 0) {
 			printf("echo: asked to quit by pid %lu\n", (unsigned long)msg.from);
-			mipc_close(m);
-			return 0;
+			break;
 		}
 	}
-	if (r == MIPC_EOF) {
-		/* The kernel has stopped: so do we. */
+	if (r == MIPC_EOF)
 		printf("echo: the kernel has gone, exiting\n");
-		return 0;
-	}
-	fprintf(stderr, "echo: %s\n", mipc_error(m));
-	return 1;
+	else if (r != MIPC_OK)
+		fprintf(stderr, "echo: %s\n", mipc_error(m));
+	mipc_close(m);
+	return r == MIPC_OK || r == MIPC_EOF ? 0 : 1;
 }

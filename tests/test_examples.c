@@ -37,7 +37,7 @@ serves(char *const argv[], const char *started)
 	/* The tail of a delivery is read from the right. */
 	fk_say(&k, "* received \"say \"hi\" from pid 5, {x}=1\" from pid 9 via port 7");
 	fk_expect(&k, "= say \"hi\" from pid 5, {x}=1");
-	fk_say(&k, "* link 7<-9 destroyed: its client removed it");
+	fk_say(&k, "* link 7<-9 destroyed: removed by pid 9");
 	fk_say(&k, "* received \"\" from pid 9 via port 7");
 	fk_expect(&k, "= ");
 	fk_say(&k, "~ sync");
@@ -50,7 +50,7 @@ serves(char *const argv[], const char *started)
 	fk_expect(&k, "= quit");
 	fk_expect_eof(&k);
 	fk_exit(&k, 0);
-	fk_log_has(&k, "link 7<-9 destroyed: its client removed it\n");
+	fk_log_has(&k, "link 7<-9 destroyed: removed by pid 9\n");
 	fk_done(&k);
 }
 
