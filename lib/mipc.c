@@ -127,7 +127,7 @@ logline(struct mipc *m, const char *fmt, ...)
 /* Something from the kernel the library cannot use: on standard error,
    after the log lines before it. */
 static void __attribute__((format(printf, 2, 3)))
-warn(struct mipc *m, const char *fmt, ...)
+complain(struct mipc *m, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -259,6 +259,8 @@ mipc_request(struct mipc *m, char *buf, size_t size, enum mipc_op op,
 	size_t n = strlen(text);
 	int len;
 
+	if (size > 0)
+		buf[0] = '\0';	/* nothing, unless all of it fits */
 	if (n > MIPC_MESSAGE_MAX)
 		return fail(m, MIPC_EUSAGE, "the message is %zu bytes, at most %d "
 		    "are allowed", n, MIPC_MESSAGE_MAX);
@@ -278,9 +280,12 @@ mipc_request(struct mipc *m, char *buf, size_t size, enum mipc_op op,
 	req.port = (uint16_t)port;
 	req.len = (uint16_t)n;
 	memcpy(req.text, text, n + 1);
-	if ((len = req_serialise(&req, buf, size)) == -1)
+	if ((len = req_serialise(&req, buf, size)) == -1) {
+		if (size > 0)
+			buf[0] = '\0';
 		return fail(m, MIPC_EUSAGE, "a buffer of %zu bytes is too small for "
 		    "the request: MIPC_REQUEST_SIZE bytes hold any", size);
+	}
 	return len;
 }
 
@@ -483,12 +488,12 @@ answered(struct mipc *m, const char *s, size_t n, int toolong)
 	long t;
 
 	if (m->fn == 0) {
-		warn(m, "an answer to no line, ignored: %.*s", (int)(n > SHOWN ? SHOWN : n), s);
+		complain(m, "an answer to no line, ignored: %.*s", (int)(n > SHOWN ? SHOWN : n), s);
 		return MIPC_OK;
 	}
 	t = fifo_pop(m);
 	if (toolong)
-		warn(m, "an answer over %d bytes, not read: %.*s...", MIPC_LINE_MAX,
+		complain(m, "an answer over %d bytes, not read: %.*s...", MIPC_LINE_MAX,
 		    SHOWN, s);
 	else
 		logline(m, "got: %.*s", (int)n, s);
@@ -565,7 +570,7 @@ handle(struct mipc *m, const char *s, size_t n)
 		fflush(NULL);
 		return put_line(m, "", PROTO_SYNCED_LINE, sizeof PROTO_SYNCED_LINE - 1);
 	default:
-		warn(m, "unexpected line from the kernel (%zu bytes), ignored: %.*s", n,
+		complain(m, "unexpected line from the kernel (%zu bytes), ignored: %.*s", n,
 		    (int)(n > SHOWN ? SHOWN : n), s);
 		return MIPC_OK;
 	}
@@ -584,36 +589,54 @@ handle_long(struct mipc *m, const char *s, size_t n)
 
 	if (proto_kind(s, n, &rest, &rn) == PROTO_ANSWER)
 		return answered(m, s, n, 1);
-	warn(m, "a line from the kernel over %d bytes, skipped: %.*s...",
+	complain(m, "a line from the kernel over %d bytes, skipped: %.*s...",
 	    MIPC_LINE_MAX, SHOWN, s);
 	return MIPC_OK;
 }
 
+/* Handles every complete line in the buffer.  Returns how many, or a
+   failure. */
+static int
+handle_lines(struct mipc *m)
+{
+	const char *s;
+	size_t n;
+	int st, k, count = 0;
+
+	while ((st = take_line(m, &s, &n)) != NO_LINE) {
+		k = st == LONG_LINE ? handle_long(m, s, n) : handle(m, s, n);
+		if (k < 0)
+			return k;
+		count++;
+	}
+	return count;
+}
+
 /*
  * Reads what the kernel has sent, waiting up to timeout_ms (-1: as long as
- * it takes), and handles every complete line, so that no complete line is
- * ever left in the buffer.  Returns MIPC_OK (perhaps having read nothing
- * useful: callers loop), MIPC_NONE if the time ran out or a signal came, or
- * a failure.
+ * it takes), and handles every complete line.  Returns MIPC_OK (perhaps
+ * having read nothing useful: callers loop), MIPC_NONE if the time ran out
+ * or a signal came, or a failure.
  */
 static int
 pump(struct mipc *m, int timeout_ms)
 {
-	const char *s;
-	size_t n;
 	ssize_t r;
-	int st;
+	int k;
 
 	if (m->eof)
 		return gone(m);
+	/* Lines left by a call that failed half-way are not kept waiting. */
+	if ((k = handle_lines(m)) != 0)
+		return k < 0 ? k : MIPC_OK;
 	if (m->log != NULL)
 		fflush(m->log);		/* about to wait: the log is up to date */
 	if (timeout_ms >= 0) {
 		struct pollfd p = { m->fd, POLLIN, 0 };
-		int k = poll(&p, 1, timeout_ms);
-		if (k == 0 || (k == -1 && errno == EINTR))
+		int ready = poll(&p, 1, timeout_ms);
+		if (ready == 0 || (ready == -1 && errno == EINTR))
 			return MIPC_NONE;
-		if (k == -1)
+		if (ready == -1)
 			return fail_sys(m, "cannot wait for the kernel");
 	}
 	if (m->start > 0) {
@@ -631,7 +654,7 @@ pump(struct mipc *m, int timeout_ms)
 	}
 	if (r == 0 || (r == -1 && errno == ECONNRESET)) {
 		if (m->len > m->start && !m->skipping)
-			warn(m, "the kernel closed the connection in the middle of a "
+			complain(m, "the kernel closed the connection in the middle of a "
 			    "line: %.*s", (int)(m->len - m->start > SHOWN ? SHOWN :
 			    m->len - m->start), m->in + m->start);
 		return gone(m);
@@ -639,12 +662,7 @@ pump(struct mipc *m, int timeout_ms)
 	if (r == -1)
 		return fail_sys(m, "cannot read from the kernel");
 	m->len += (size_t)r;
-	while ((st = take_line(m, &s, &n)) != NO_LINE) {
-		int k = st == LONG_LINE ? handle_long(m, s, n) : handle(m, s, n);
-		if (k < 0)
-			return k;
-	}
-	return MIPC_OK;
+	return (k = handle_lines(m)) < 0 ? k : MIPC_OK;
 }
 
 /* ----- the calls ----- */

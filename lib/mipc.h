@@ -6,20 +6,25 @@
  * gets the socket to the kernel as file descriptor 3, its log as standard
  * output and standard error, and the environment MIPC_FD=3, MIPC_NAME and
  * MIPC_PID (its simulated pid).  On the socket, kernel and program speak the
- * child protocol, one line each way at a time; this library speaks it for
- * you.  A program that only serves messages is this small:
+ * child protocol, in lines of text; this library speaks it for you.  A
+ * program that only serves messages is this small:
  *
  *	char why[200], line[MIPC_REQUEST_SIZE];
  *	struct mipc *m = mipc_open(why, sizeof why);
  *	struct mipc_message msg;
  *
- *	if (m == NULL)
- *		errx(1, "%s", why);
+ *	if (m == NULL) {
+ *		fprintf(stderr, "%s\n", why);
+ *		return 1;
+ *	}
  *	mipc_request(m, line, sizeof line, MIPC_REGISTER, "", 7);
- *	if (mipc_send(m, line, NULL) != MIPC_OK)
- *		errx(1, "cannot register port 7: %s", mipc_error(m));
+ *	if (mipc_send(m, line, NULL) != MIPC_OK) {
+ *		fprintf(stderr, "cannot register port 7: %s\n", mipc_error(m));
+ *		return 1;
+ *	}
  *	while (mipc_receive(m, &msg) == MIPC_OK)
  *		mipc_reply(m, msg.text);
+ *	mipc_close(m);
  *
  * What a program sends is a line of the request format (mipc_request builds
  * one):
@@ -43,14 +48,17 @@
  * A send to your own port (a link to yourself) must not wait for its answer
  * with mipc_send() or mipc_call(): the answer comes only once you have
  * replied, and you cannot reply while you wait.  It ends, after the kernel's
- * --timeout, with ERR ETIMEDOUT.  Use mipc_post() and mipc_next() for it.
+ * --timeout, with ERR ETIMEDOUT.  Post it with mipc_post() (a call would
+ * block you: no message for you until its answer), then take the message
+ * and the answer from mipc_next().
  *
  * The library does the kernel's own business for you, inside whatever call
  * of the library your program is in: it sends back the lines the console has
  * you send (`NAME: LINE` in a scenario), and flushes your standard I/O when
  * the kernel asks before a `kill`.  A program that stays away from the
  * library for long (a long computation, a sleep) holds those up until its
- * next call; mipc_next(m, &ev, 0) does them and returns at once.
+ * next call; mipc_next(m, &ev, 0) does them and returns at once (with an
+ * event, if one was waiting).
  *
  * The library writes its own log lines on standard output, in the words of
  * the kernel's built-in processes ("sent: ...", "got: OK ...", `received
@@ -130,7 +138,8 @@ enum mipc_op {
  * Builds a request line from your own pid into buf (size bytes; a buffer of
  * MIPC_REQUEST_SIZE always has room), NUL-terminated, without a newline.
  * Returns its length, or MIPC_EUSAGE if TEXT is over MIPC_MESSAGE_MAX bytes
- * or holds a CR or LF, if port is not 1 to 65535, or if buf is too small.
+ * or holds a CR or LF, if port is not 1 to 65535, or if buf is too small;
+ * buf is then empty.
  */
 int		 mipc_request(struct mipc *m, char *buf, size_t size, enum mipc_op op,
 		    const char *text, unsigned port);

@@ -172,11 +172,12 @@ TEST(request_lines_are_built_or_refused)
 	ASSERT_EQ(req.port, 65535);
 	ASSERT_STR_EQ(req.text, text);
 
-	/* Everything else is refused, and buf says nothing. */
+	/* Everything else is refused, and buf is left empty. */
 	text[MIPC_MESSAGE_MAX] = 'x';
 	text[MIPC_MESSAGE_MAX + 1] = '\0';
 	ASSERT_CALL(m, mipc_request(m, buf, sizeof buf, MIPC_MESSAGE, text, 7), MIPC_EUSAGE);
 	ASSERT_STR_EQ(mipc_error(m), "the message is 255 bytes, at most 254 are allowed");
+	ASSERT_STR_EQ(buf, "");
 	ASSERT_CALL(m, mipc_request(m, buf, sizeof buf, MIPC_MESSAGE, "a\nb", 7), MIPC_EUSAGE);
 	ASSERT_STR_EQ(mipc_error(m), "a message cannot hold a CR or LF byte");
 	ASSERT_CALL(m, mipc_request(m, buf, sizeof buf, MIPC_MESSAGE, "a\rb", 7), MIPC_EUSAGE);
@@ -187,6 +188,7 @@ TEST(request_lines_are_built_or_refused)
 	ASSERT_CALL(m, mipc_request(m, buf, 20, MIPC_MESSAGE, "a", 7), MIPC_EUSAGE);
 	ASSERT_STR_EQ(mipc_error(m), "a buffer of 20 bytes is too small for the "
 	    "request: MIPC_REQUEST_SIZE bytes hold any");
+	ASSERT_STR_EQ(buf, "");
 	mipc_close(m);
 }
 
