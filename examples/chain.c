@@ -13,11 +13,22 @@
  * with the text the chain ended on: so a scenario can wait for the end of
  * the chain (give it a port first, `c: c {.message=,.pid=PID,.port=9}`).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mipc.h"
+
+/* s as a number from 1 to max, or 0 if it is not one. */
+static long
+number(const char *s, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v >= 1 && v <= max ? v : 0;
+}
 
 /* The chain of calls; text holds TEXT, then each answer.  0 or -1. */
 static int
@@ -63,15 +74,15 @@ chain(struct mipc *m, unsigned port, char *text, long count)
 int
 main(int argc, char **argv)
 {
-	char why[256], text[MIPC_MESSAGE_MAX + 1], *end1, *end3;
+	char why[256], text[MIPC_MESSAGE_MAX + 1];
 	struct mipc_message msg;
 	struct mipc *m;
-	long port = argc == 4 ? strtol(argv[1], &end1, 10) : 0;
-	long count = argc == 4 ? strtol(argv[3], &end3, 10) : 0;
+	long port, count;
 	int r;
 
-	if (argc != 4 || *end1 != '\0' || port < 1 || port > 65535 ||
-	    *end3 != '\0' || count < 1 || strlen(argv[2]) > MIPC_MESSAGE_MAX) {
+	if (argc != 4 || (port = number(argv[1], 65535)) == 0 ||
+	    (count = number(argv[3], LONG_MAX)) == 0 ||
+	    strlen(argv[2]) > MIPC_MESSAGE_MAX) {
 		fprintf(stderr, "usage: chain PORT TEXT COUNT (PORT 1 to 65535, "
 		    "TEXT at most %d bytes, COUNT 1 or more)\n", MIPC_MESSAGE_MAX);
 		return 2;

@@ -14,17 +14,27 @@
 
 #include "mipc.h"
 
+/* s as a number from 1 to max, or 0 if it is not one. */
+static long
+number(const char *s, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v >= 1 && v <= max ? v : 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	char why[256], line[MIPC_REQUEST_SIZE], *end;
+	char why[256], line[MIPC_REQUEST_SIZE];
 	struct mipc_answer ans;
 	struct mipc_message msg;
 	struct mipc *m;
-	long port = argc == 2 ? strtol(argv[1], &end, 10) : 0;
+	long port;
 	int r;
 
-	if (argc != 2 || *end != '\0' || port < 1 || port > 65535) {
+	if (argc != 2 || (port = number(argv[1], 65535)) == 0) {
 		fprintf(stderr, "usage: echo PORT (1 to 65535)\n");
 		return 2;
 	}
