@@ -150,5 +150,5 @@ ifeq ($(SANITIZE),1)
 test: plain-examples
 .PHONY: plain-examples
 plain-examples:
-	@$(MAKE) --no-print-directory SANITIZE= BUILD=build/default BIN=bin examples
+	@$(MAKE) -s --no-print-directory SANITIZE= BUILD=build/default BIN=bin examples
 endif
