@@ -34,9 +34,10 @@ serves(char *const argv[], const char *started)
 	fk_expect(&k, "> dump");
 	fk_say(&k, "OK port 7 registered in slot 0");
 	fk_say(&k, "ERR EINVAL expected '{' at column 1");
-	/* The tail of a delivery is read from the right. */
-	fk_say(&k, "* received \"say \"hi\" from pid 5, {x}=1\" from pid 9 via port 7");
-	fk_expect(&k, "= say \"hi\" from pid 5, {x}=1");
+	/* The tail of a delivery is read from the right; TEXT is sent back
+	   as it is, backslashes and percent signs too. */
+	fk_say(&k, "* received \"say \"hi\" from pid 5, {x}=1 \\n %%s\" from pid 9 via port 7");
+	fk_expect(&k, "= say \"hi\" from pid 5, {x}=1 \\n %s");
 	fk_say(&k, "* link 7<-9 destroyed: removed by pid 9");
 	fk_say(&k, "* received \"\" from pid 9 via port 7");
 	fk_expect(&k, "= ");
