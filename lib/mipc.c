@@ -488,7 +488,8 @@ answered(struct mipc *m, const char *s, size_t n, int toolong)
 	long t;
 
 	if (m->fn == 0) {
-		complain(m, "an answer to no line, ignored: %.*s", (int)(n > SHOWN ? SHOWN : n), s);
+		complain(m, "an answer to no line, ignored: %.*s",
+		    (int)(n > SHOWN ? SHOWN : n), s);
 		return MIPC_OK;
 	}
 	t = fifo_pop(m);
@@ -544,9 +545,11 @@ handle(struct mipc *m, const char *s, size_t n)
 	case PROTO_ANSWER:
 		return answered(m, s, n, 0);
 	case PROTO_DELIVERY:
-		if (proto_parse_delivery(s, n, &d) == -1 || d.textlen > MIPC_MESSAGE_MAX)
-			return noticed(m, s + 2, n - 2);	/* as the kernel's own
-								   processes do */
+		/* One that cannot be read is a notice, as for the kernel's own
+		   processes. */
+		if (proto_parse_delivery(s, n, &d) == -1 ||
+		    d.textlen > MIPC_MESSAGE_MAX)
+			return noticed(m, s + 2, n - 2);
 		logline(m, "%.*s", (int)n - 2, s + 2);
 		if ((ev = push_event(m, MIPC_DELIVERY)) == NULL)
 			return fail_sys(m, "cannot keep a message");
