@@ -60,12 +60,12 @@ endif
 .PHONY: all test run bench fuzz clean
 all: $(MIPC)
 
-$(MIPC): $(BUILD)/cli/main.o $(BUILD)/libmipc.a
+$(MIPC): $(BUILD)/cli/main.o $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/libmipc.a: $(LIB_OBJS)
+$(BUILD)/libcore.a: $(LIB_OBJS)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
@@ -77,10 +77,10 @@ $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(BUILD)/libmipc.a
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmipc.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
 
 test: $(MIPC) $(TEST_BINS)
 	@MIPC=$(MIPC) BUILD=$(BUILD) sh tests/run.sh $(TESTS)
@@ -108,3 +108,47 @@ build/fuzz/%: tests/%.c $(FUZZ_SRCS) $(wildcard */*.h)
 
 clean:
 	rm -rf build bin logs
+
+# ----- Programs of one's own: the user library and its examples -----------
+#
+# $(BUILD)/lib/libmipc.a and lib/mipc.h are all a user's program needs
+# (cc -Ilib prog.c build/default/lib/libmipc.a): lib/*.c and the two files
+# of the protocol it shares with the kernel, nothing of the kernel itself.
+# The examples are built the way a user builds a program, seeing lib/ only,
+# into $(BIN)/examples/.
+USERLIB      := $(BUILD)/lib/libmipc.a
+USERLIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c) common/proto.c \
+                kernel/request.c)
+EXAMPLES     := $(patsubst examples/%.c,$(BIN)/examples/%,$(wildcard examples/*.c))
+EXAMPLE_CFLAGS := $(filter-out -I%,$(CFLAGS)) -Ilib
+
+all: $(USERLIB) $(EXAMPLES)
+
+$(USERLIB): $(USERLIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BIN)/examples/%: examples/%.c lib/mipc.h $(USERLIB) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(EXAMPLE_CFLAGS) $(LDFLAGS) -o $@ $< $(USERLIB)
+
+# test_lib links the library; test_examples runs the examples.
+$(BUILD)/tests/test_lib: CFLAGS += -Ilib
+$(BUILD)/tests/test_lib: LDLIBS += $(USERLIB)
+$(BUILD)/tests/test_lib: $(USERLIB)
+$(BUILD)/tests/test_examples: CFLAGS += -DEXAMPLES='"$(BIN)/examples"'
+$(BUILD)/tests/test_examples: $(EXAMPLES)
+
+.PHONY: examples
+examples: $(EXAMPLES)
+
+# Scenarios name the examples by their path in the plain build
+# (program="bin/examples/echo 7"): a sanitized run builds those too.
+ifeq ($(SANITIZE),1)
+test: plain-examples
+.PHONY: plain-examples
+plain-examples:
+	@$(MAKE) -s --no-print-directory SANITIZE= BUILD=build/default BIN=bin examples
+endif
