@@ -60,24 +60,40 @@ endif
 .PHONY: all test run bench fuzz clean
 all: $(MIPC)
 
-$(MIPC): $(BUILD)/cli/main.o $(BUILD)/libmipc.a
+$(MIPC): $(BUILD)/cli/main.o $(BUILD)/libmipc.a $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
-$(BUILD)/libmipc.a: $(LIB_OBJS)
+$(BUILD)/libmipc.a: $(LIB_OBJS) $(BUILD)/flags
 	$(Q)rm -f $@
-	$(Q)ar rcs $@ $^
+	$(Q)ar rcs $@ $(filter %.o,$^)
 
-$(BUILD)/kernel/ev.o: CFLAGS += $(BACKEND_DEFS)
-$(BUILD)/kernel/ev_kqueue.o: CFLAGS += $(KQUEUE_CFLAGS)
+# Flags for one file only, named by its path: not target-specific
+# variables, which the target's prerequisites (the flags file) would see.
+CFLAGS_kernel/ev = $(BACKEND_DEFS)
+CFLAGS_kernel/ev_kqueue = $(KQUEUE_CFLAGS)
 
-$(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard */*.h) Makefile $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(CFLAGS_$*) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c tests/test.h $(BUILD)/libmipc.a
+# The flags a build is made with, one a line.  Every object, the archive
+# and every link depend on this file, and it is rewritten only when its
+# text changes: `make CC=clang` after `make`, or KQUEUE_LIBS given later,
+# rebuilds everything, and `make` again does nothing.
+BUILD_FLAGS := CC CFLAGS BACKEND_DEFS KQUEUE_CFLAGS KQUEUE_LIBS LDFLAGS LDLIBS
+$(BUILD)/flags: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(foreach v,$(BUILD_FLAGS),'$(v)=$(subst ','\'',$(strip $($(v))))') >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else \
+		echo "  FLAGS   $@$$(test -f $@ && echo ' changed: everything is rebuilt')"; \
+		mv -f $@.new $@; fi
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/tests/%: tests/%.c tests/test.h $(BUILD)/libmipc.a $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmipc.a $(LDLIBS)
@@ -106,5 +122,7 @@ build/fuzz/%: tests/%.c $(FUZZ_SRCS) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
 
+# logs/ is left: what a run writes there is the user's to keep (and new runs
+# replace it), and other files there are the user's own.
 clean:
-	rm -rf build bin logs
+	rm -rf build bin
