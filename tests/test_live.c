@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1601,6 +1602,53 @@ TEST(shutdown_answers_what_waits)
 	close(d);
 }
 
+/*
+ * The socket's directory: yours, and no one else may write to it or enter
+ * it (reading it is harmless).  One that is not is refused with a path to
+ * use instead, a new directory in it, which then works: it is made 0700.
+ */
+TEST(socket_directory_rule)
+{
+	char err[1024], shared[280], want[1200], *p;
+	const struct passwd *pw = getpwuid(getuid());
+	struct stat st;
+
+	make_dir();
+	snprintf(shared, sizeof shared, "%s/shared", dir);
+	ASSERT(mkdir(shared, 0700) == 0 && chmod(shared, 01777) == 0);
+	snprintf(sockpath, sizeof sockpath, "%s/k.sock", shared);
+	ASSERT_EQ(run_mipc(err, sizeof err, "kernel", "--socket", sockpath,
+	    "--backend", backend, (char *)NULL), 1);
+	snprintf(want, sizeof want, "mipc: %s is not private (owner uid %u, mode "
+	    "1777): the socket's directory must be yours, and no one else may "
+	    "write to it or enter it; choose a new one, such as --socket "
+	    "%s/mipc-%s/k.sock (a directory that does not exist is made 0700)",
+	    shared, (unsigned)getuid(), shared, pw != NULL ? pw->pw_name : "?");
+	ASSERT_STR_EQ(err, want);
+	/* The suggestion works. */
+	p = strstr(err, "--socket ") + 9;
+	*strchr(p, ' ') = '\0';
+	snprintf(sockpath, sizeof sockpath, "%s", p);
+	restart_kernel(NULL);
+	*strrchr(p, '/') = '\0';
+	ASSERT(lstat(p, &st) == 0 && S_ISDIR(st.st_mode));
+	ASSERT_EQ(st.st_mode & 07777, 0700);
+	ASSERT_EQ(stop_kernel(), 0);
+
+	/* Others may read it, but not enter or write to it: it will do. */
+	snprintf(shared, sizeof shared, "%s/readable", dir);
+	ASSERT(mkdir(shared, 0700) == 0 && chmod(shared, 0744) == 0);
+	snprintf(sockpath, sizeof sockpath, "%s/k.sock", shared);
+	restart_kernel(NULL);
+	ASSERT_EQ(stop_kernel(), 0);
+	/* The group may enter: not private. */
+	ASSERT(chmod(shared, 0710) == 0);
+	ASSERT_EQ(run_mipc(err, sizeof err, "kernel", "--socket", sockpath,
+	    "--backend", backend, (char *)NULL), 1);
+	ASSERT(strstr(err, "is not private (owner uid") != NULL);
+	ASSERT(strstr(err, "mode 0710") != NULL);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(seed_session),
 	TEST_CASE(two_clients),
@@ -1641,6 +1689,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(scenario_then_serve),
 	TEST_CASE(flooded_child_cut_off),
 	TEST_CASE(help_lists_the_verbs),
+	TEST_CASE(socket_directory_rule),
 };
 
 int
