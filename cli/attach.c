@@ -181,11 +181,6 @@ cmd_attach(struct options *o)
 {
 	struct attach a;
 
-	if (o->nargs > 0) {
-		fprintf(stderr, "mipc: attach takes no argument ('%s'); send lines "
-		    "on standard input\n", o->args[0]);
-		return 2;
-	}
 	memset(&a, 0, sizeof a);
 	if ((a.sock = listen_connect(o->k.socket_path)) == -1) {
 		if (errno != ENOENT && errno != ECONNREFUSED)

@@ -109,10 +109,9 @@ show_log(const char *dir, const char *name, int follow)
 	int fd;
 
 	/* A NAME is a-z 0-9 _ -: nothing that could leave the directory. */
-	if (!log_name_ok(name, strlen(name))) {
-		fprintf(stderr, "mipc: '%s' is not a process name\n", name);
-		return 2;
-	}
+	if (!log_name_ok(name, strlen(name)))
+		cli_usage_error("'%s' is not a process name (1 to %d of a-z 0-9 _ -, "
+		    "starting with a letter)", name, MIPC_NAME_MAX);
 	snprintf(path, sizeof path, "%s/%s.log", dir, name);
 	if ((fd = open(path, O_RDONLY)) == -1) {
 		fprintf(stderr, "mipc: no log for %s in %s (%s); `mipc logs` lists "
@@ -149,15 +148,9 @@ show_log(const char *dir, const char *name, int follow)
 int
 cmd_logs(struct options *o)
 {
-	if (o->nargs > 1) {
-		fprintf(stderr, "mipc: logs takes one NAME at most\n");
-		return 2;
-	}
 	if (o->nargs == 0) {
-		if (o->follow) {
-			fprintf(stderr, "mipc: -f follows one log: mipc logs NAME -f\n");
-			return 2;
-		}
+		if (o->follow)
+			cli_usage_error("-f follows one log: mipc logs NAME -f");
 		return list_logs(o->k.log_dir);
 	}
 	return show_log(o->k.log_dir, o->args[0], o->follow);

@@ -244,6 +244,72 @@ refused() {	# EXPECTED-MESSAGE ARGS...
 	has "$T/err" "$want"
 	[ ! -s "$T/out" ] || fail "mipc $* printed something"
 }
+# A usage error is two lines: "mipc: MESSAGE", and where the usage is.
+usage_error() {	# EXPECTED-MESSAGE TRY-COMMAND ARGS...
+	want=$1 try=$2; shift 2
+	refused "$want" "$@"
+	[ "$(head -n 1 "$T/err")" = "mipc: $want" ] && [ "$(wc -l <"$T/err")" -eq 2 ] &&
+	    [ "$(tail -n 1 "$T/err")" = "Try 'mipc $try--help'." ] ||
+	    { cat "$T/err"; fail "mipc $*: not the shape of a usage error"; }
+}
+usage_error "run needs a scenario FILE" "run " run
+usage_error "--slots takes a number from 1 to 1024, not '0'" "run " run --slots 0 x
+usage_error "unknown option '--no-such-option'" "run " run --no-such-option=3 x
+usage_error "--slots does not apply to mipc logs (only to run and kernel)" "logs " \
+    logs --slots 4
+usage_error "--json applies to mipc bench only" "logs " logs --json
+usage_error "logs takes one NAME at most ('b' is one too many)" "logs " logs a b
+usage_error "-f follows one log: mipc logs NAME -f" "logs " logs -f
+usage_error "'Server' is not a process name (1 to 16 of a-z 0-9 _ -, starting with a letter)" \
+    "logs " logs Server
+usage_error "attach takes no argument ('x')" "attach " attach x
+usage_error "bench takes no argument ('x')" "bench " bench x
+usage_error "kernel takes no argument ('x')" "kernel " kernel x
+usage_error "--version goes alone: mipc --version" "run " run --version x
+usage_error "--slots goes with a command (run and kernel): mipc COMMAND --slots" "" --slots 3
+usage_error "unknown command 'frob'" "" frob
+usage_error "--timeout needs a value: --timeout MS" "kernel " kernel --timeout
+usage_error "--no-time takes no value" "run " run --no-time=yes x
+# One error for a socket path too long, not one from here and one from there.
+long=$T/$(printf '%0150d' 0)
+max=$("$MIPC" attach --socket "$long" 2>&1 | sed -n 's/.*at most \([0-9]*\)).*/\1/p')
+[ "${max:-0}" -ge 90 ] || fail "no length limit said for a long --socket"
+usage_error "--socket $long is too long for a Unix socket ($(printf %s "$long" |
+    wc -c | tr -d ' ') bytes, at most $max): choose a shorter one" "attach " \
+    attach --socket "$long"
+
+# Each command's --help is its own: it lists the options the command takes,
+# and no other; every one it lists is taken, and every other refused.
+commands="run kernel attach logs bench help"
+for c in $commands; do
+	"$MIPC" $c --help | sed -n 's/^  \(-[a-z], \)\{0,1\}\(--[a-z-]*\)\( [A-Z][A-Z]*\)\{0,1\} .*/\2\3/p'
+done >"$T/options"
+# and those the README names, should a usage lose one
+printf '%s\n' "--socket PATH" "--log-dir DIR" "--slots N" "--queue N" "--timeout MS" \
+    "--backend NAME" "--no-time" "--scenario FILE" "--follow" "--count N" \
+    "--rounds N" "--pin" "--json" "--help" >>"$T/options"
+sort -u -o "$T/options" "$T/options"
+[ "$(wc -l <"$T/options")" -ge 10 ] || { cat "$T/options"; fail "too few options in the usages"; }
+for c in $commands; do
+	"$MIPC" $c --help >"$T/usage" || fail "mipc $c --help exited $?"
+	head -n 1 "$T/usage" | grep -q "^usage: mipc $c" ||
+	    { cat "$T/usage"; fail "mipc $c --help is not its own usage"; }
+	while read -r o value; do
+		case $value in N|MS) v=1 ;; "") v= ;; *) v=x ;; esac
+		listed=0
+		grep -q -- "^  \(-[a-z], \)\{0,1\}$o\( \|$\)" "$T/usage" && listed=1
+		st=0; "$MIPC" $c $o $v --help >/dev/null 2>"$T/err" || st=$?
+		if [ $listed = 1 ] && [ $st -ne 0 ]; then
+			cat "$T/err"; fail "mipc $c lists $o but refuses it"
+		elif [ $listed = 0 ] && [ $st -ne 2 ]; then
+			fail "mipc $c takes $o, which its usage does not list"
+		fi
+	done <"$T/options"
+done
+"$MIPC" help >"$T/out" || fail "mipc help exited $?"
+has "$T/out" "usage: mipc COMMAND"
+has "$T/out" "mipc COMMAND --help"
+
 refused "--count applies to mipc bench only" run --count 5 --log-dir "$T/l6" \
     scenarios/walkthrough.mipc
 [ ! -e "$T/l6" ] || fail "a run with a bench option touched the log directory"
