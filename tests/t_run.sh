@@ -214,6 +214,31 @@ has "$T/lo/notes.log" "my notes"
 [ "$(awk '{ print $1 }' "$T/out" | tr '\n' ' ')" = "kernel solo " ] ||
     { cat "$T/out"; fail "mipc logs listed more than the run's logs"; }
 
+# mipc logs NAME: a log that is not there is an error at once; with -f it
+# is waited for, as tail -F waits, saying so and naming the logs that are
+# there (a misspelt NAME shows); a run that spawns NAME then writes it.
+st=0; "$MIPC" logs --log-dir "$T/lo" late >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 1 ] || fail "logs of a NAME with no log exited $st"
+has "$T/err" "no log for late in $T/lo (No such file or directory)"
+"$MIPC" logs --log-dir "$T/lo" late -f >"$T/fout" 2>"$T/ferr" &
+fpid=$!
+stop_f() { kill "$fpid" 2>/dev/null; }
+cleanup_hooks="$cleanup_hooks stop_f"
+wait_until '[ -s "$T/ferr" ]' "word from logs -f on a log not there yet"
+has "$T/ferr" "mipc: no log for late in $T/lo yet (the logs there: kernel, solo): waiting for a run to write $T/lo/late.log, ^C to stop"
+printf 'spawn late\n' >"$T/late.mipc"
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lo" "$T/late.mipc" >/dev/null ||
+    fail "late exited $?"
+wait_until 'grep -q "started: late" "$T/fout"' "log followed once a run wrote it"
+alive $fpid || fail "logs -f ended by itself"
+kill $fpid; wait $fpid 2>/dev/null
+# and a directory that is not there yet is waited for too, and said
+"$MIPC" logs --log-dir "$T/new" x -f >/dev/null 2>"$T/ferr2" &
+fpid=$!
+wait_until '[ -s "$T/ferr2" ]' "word from logs -f in a directory not there yet"
+has "$T/ferr2" "no log for x in $T/new yet ($T/new does not exist yet)"
+kill $fpid; wait $fpid 2>/dev/null
+
 # A syntax error: exit 2, reported with its line, before anything ran.
 st=0
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/l4" tests/scenarios/syntax-unknown-verb.mipc >"$T/out" 2>"$T/err" || st=$?
