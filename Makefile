@@ -5,6 +5,7 @@
 #   make KQUEUE_CFLAGS=-I/usr/include/kqueue KQUEUE_LIBS=-lkqueue
 #                                 build the kqueue backend against libkqueue (Linux)
 #   make test TESTS=request       run only the tests whose name contains "request"
+#   make EDITLINE=no              build mipc attach without line editing
 
 CC      ?= cc
 OPT     ?= -O2
@@ -44,6 +45,31 @@ BUILD   ?= build/default
 BIN     ?= bin
 endif
 
+# Line editing and history for `mipc attach` on a terminal.  The first of
+# these that a small program (the calls attach.c makes) compiles and links
+# with is used: libedit's own header, the readline header that libedit has
+# on macOS and the BSDs, GNU readline.  With none, attach reads a terminal
+# as it reads a pipe.  `make EDITLINE=no` builds without.
+EDITLINE ?= yes
+hash := \#
+edit_probe = printf '%s\n' '$(hash)include <stdio.h>' $(foreach h,$(1),'$(hash)include <$(h)>') \
+	'int main(void) { rl_callback_handler_install("", 0); rl_callback_read_char();' \
+	'rl_set_prompt(""); rl_forced_update_display(); rl_resize_terminal();' \
+	'add_history(""); rl_callback_handler_remove(); return rl_end; }' | \
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -x c -o /dev/null - $(2) >/dev/null 2>&1
+ifeq ($(EDITLINE),yes)
+EDIT_FOUND := $(shell \
+	if $(call edit_probe,editline/readline.h,-ledit); then echo '1 -ledit'; \
+	elif $(call edit_probe,readline/readline.h readline/history.h,-ledit); then echo '2 -ledit'; \
+	elif $(call edit_probe,readline/readline.h readline/history.h,-lreadline); then echo '2 -lreadline'; \
+	fi)
+endif
+ifneq ($(EDIT_FOUND),)
+EDIT_DEFS := -DMIPC_EDITLINE=$(firstword $(EDIT_FOUND))
+EDIT_LIBS := $(wordlist 2,$(words $(EDIT_FOUND)),$(EDIT_FOUND))
+LDLIBS  += $(EDIT_LIBS)
+endif
+
 # Everything but the backends and main() goes in a library the tests link with.
 LIB_SRCS := $(wildcard common/*.c) $(filter-out kernel/ev_%.c,$(wildcard kernel/*.c)) \
             $(wildcard proc/*.c) $(filter-out cli/main.c,$(wildcard cli/*.c)) $(BACKEND_SRCS)
@@ -73,6 +99,8 @@ $(BUILD)/libmipc.a: $(LIB_OBJS) $(BUILD)/flags
 # variables, which the target's prerequisites (the flags file) would see.
 CFLAGS_kernel/ev = $(BACKEND_DEFS)
 CFLAGS_kernel/ev_kqueue = $(KQUEUE_CFLAGS)
+CFLAGS_cli/attach = $(EDIT_DEFS)
+CFLAGS_tests/test_live = $(EDIT_DEFS)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile $(BUILD)/flags
 	@mkdir -p $(dir $@)
@@ -83,7 +111,7 @@ $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile $(BUILD)/flags
 # and every link depend on this file, and it is rewritten only when its
 # text changes: `make CC=clang` after `make`, or KQUEUE_LIBS given later,
 # rebuilds everything, and `make` again does nothing.
-BUILD_FLAGS := CC CFLAGS BACKEND_DEFS KQUEUE_CFLAGS KQUEUE_LIBS LDFLAGS LDLIBS
+BUILD_FLAGS := CC CFLAGS BACKEND_DEFS KQUEUE_CFLAGS KQUEUE_LIBS EDIT_DEFS LDFLAGS LDLIBS
 $(BUILD)/flags: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' $(foreach v,$(BUILD_FLAGS),'$(v)=$(subst ','\'',$(strip $($(v))))') >$@.new
@@ -96,7 +124,7 @@ FORCE:
 $(BUILD)/tests/%: tests/%.c tests/test.h $(BUILD)/libmipc.a $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmipc.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(CFLAGS_tests/$*) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmipc.a $(LDLIBS)
 
 test: $(MIPC) $(TEST_BINS)
 	@MIPC=$(MIPC) BUILD=$(BUILD) sh tests/run.sh $(TESTS)
