@@ -46,7 +46,7 @@ hasnt "$T/l1/kernel.log" "OS pid"
 st=0
 "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l3" tests/scenarios/fail-expect-ok.mipc >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 1 ] || fail "a false expect exited $st, not 1"
-has "$T/out" "tests/scenarios/fail-expect-ok.mipc:4"
+has "$T/out" "tests/scenarios/fail-expect-ok.mipc:5"
 has "$T/out" "1 expect held, 1 failed"
 # One listing three slots of six says so, not where the first differs.
 st=0
@@ -243,7 +243,7 @@ kill $fpid; wait $fpid 2>/dev/null
 st=0
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/l4" tests/scenarios/syntax-unknown-verb.mipc >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 2 ] || fail "a syntax error exited $st, not 2"
-has "$T/err" "syntax-unknown-verb.mipc:2: unknown verb 'frobnicate'"
+has "$T/err" "syntax-unknown-verb.mipc:4: unknown verb 'frobnicate'"
 [ ! -e "$T/l4" ] || fail "a refused run touched the log directory"
 
 # Usage errors exit 2 with a message.
