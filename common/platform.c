@@ -207,12 +207,12 @@ extern char **environ;
 
 static char *title_at;		/* argv[0]'s memory, once it is free */
 static size_t title_room;	/* bytes there, the last kept for a NUL */
-static char **kept;		/* the copies, so that they are never lost */
+static char **kept;		/* the copies, argv's then the environment's */
 
 void
 plat_save_argv(int argc, char **argv)
 {
-	char *start, *end, **env;
+	char *start, *end;
 	int nenv = 0, i;
 
 	if (argc < 1 || argv[0] == NULL || title_at != NULL)
@@ -227,32 +227,24 @@ plat_save_argv(int argc, char **argv)
 	for (int e = 0; i == argc && e < nenv && environ[e] == end; e++)
 		end += strlen(environ[e]) + 1;
 
-	/* Copies: a new environment, and argv pointing at copies. */
-	if ((env = calloc((size_t)nenv + 1, sizeof *env)) == NULL ||
-	    (kept = calloc((size_t)argc + 1, sizeof *kept)) == NULL) {
-		free(env);
+	/* Copies of every string, pointed at from where the originals were
+	   (environ's array itself is not in the span). */
+	if ((kept = calloc((size_t)(argc + nenv) + 1, sizeof *kept)) == NULL)
 		return;
+	for (i = 0; i < argc + nenv; i++) {
+		const char *s = i < argc ? argv[i] : environ[i - argc];
+		if ((kept[i] = strdup(s)) == NULL) {
+			while (i-- > 0)
+				free(kept[i]);
+			free(kept);
+			kept = NULL;
+			return;
+		}
 	}
-	for (i = 0; i < nenv; i++)
-		if ((env[i] = strdup(environ[i])) == NULL)
-			goto fail;
-	for (i = 0; i < argc; i++)
-		if ((kept[i] = strdup(argv[i])) == NULL)
-			goto fail;
-	environ = env;
-	for (i = 0; i < argc; i++)
-		argv[i] = kept[i];
+	for (i = 0; i < argc + nenv; i++)
+		*(i < argc ? &argv[i] : &environ[i - argc]) = kept[i];
 	title_at = start;
 	title_room = (size_t)(end - start);
-	return;
-fail:
-	for (i = 0; i < nenv; i++)
-		free(env[i]);
-	for (i = 0; i < argc; i++)
-		free(kept[i]);
-	free(env);
-	free(kept);
-	kept = NULL;
 }
 
 void
