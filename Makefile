@@ -139,7 +139,7 @@ bench: $(MIPC)
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Icommon -Ikernel \
                -fsanitize=fuzzer,address,undefined
-FUZZ_SRCS := common/err.c kernel/request.c kernel/ptable.c kernel/mbox.c kernel/route.c
+FUZZ_SRCS := common/err.c common/proto.c kernel/request.c kernel/ptable.c kernel/mbox.c kernel/route.c
 fuzz: build/fuzz/fuzz_request build/fuzz/fuzz_route
 	@mkdir -p build/fuzz/corpus-request build/fuzz/corpus-route
 	build/fuzz/fuzz_request -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
