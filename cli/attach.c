@@ -98,15 +98,30 @@ static int	user_lines(struct attach *);
  * that, ^C at a quiet moment would leave the shell with no echo.
  */
 static struct attach *edited;		/* the session the handler feeds */
-static volatile sig_atomic_t edit_signal, edit_resized;
+static volatile sig_atomic_t edit_signal, edit_resized, edit_suspended;
+static const int edit_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP };
 
 static void
 edit_caught(int sig)
 {
 	if (sig == SIGWINCH)
 		edit_resized = 1;
+	else if (sig == SIGTSTP)
+		edit_suspended = 1;
 	else
 		edit_signal = sig;
+}
+
+static void
+edit_catch(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = edit_caught;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof edit_sigs / sizeof edit_sigs[0]; i++)
+		(void)sigaction(edit_sigs[i], &sa, NULL);
 }
 
 /* Gives the terminal back; a signal caught meanwhile now does what it
@@ -114,14 +129,12 @@ edit_caught(int sig)
 static void
 edit_stop(struct attach *a)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
-
 	if (!a->editing)
 		return;
 	rl_callback_handler_remove();
 	a->editing = 0;
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		signal(sigs[i], SIG_DFL);
+	for (size_t i = 0; i < sizeof edit_sigs / sizeof edit_sigs[0]; i++)
+		signal(edit_sigs[i], SIG_DFL);
 	if (edit_signal != 0) {
 		fputc('\n', stdout);
 		fflush(stdout);
@@ -172,14 +185,7 @@ edit_line(char *line)
 static void
 edit_start(struct attach *a)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = edit_caught;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		(void)sigaction(sigs[i], &sa, NULL);
+	edit_catch();
 	edited = a;
 	a->editing = 1;
 	a->prompted = 1;
@@ -234,6 +240,22 @@ edit_signals(struct attach *a)
 		edit_resized = 0;
 		if (a->editing)
 			rl_resize_terminal();
+	}
+	if (edit_suspended) {
+		/* ^Z: the terminal goes back to the shell as it was, and
+		   after fg it is readline's again, with a fresh prompt. */
+		edit_suspended = 0;
+		if (a->editing) {
+			rl_callback_handler_remove();
+			fputc('\n', stdout);
+			fflush(stdout);
+			signal(SIGTSTP, SIG_DFL);
+			raise(SIGTSTP);		/* stopped here until fg */
+			edit_catch();
+			a->prompted = prompt_due(a);
+			rl_callback_handler_install(a->prompted ? PROMPT : "",
+			    edit_line);
+		}
 	}
 	if (edit_signal != 0)
 		edit_stop(a);		/* and acts on it */
