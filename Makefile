@@ -5,6 +5,7 @@
 #   make KQUEUE_CFLAGS=-I/usr/include/kqueue KQUEUE_LIBS=-lkqueue
 #                                 build the kqueue backend against libkqueue (Linux)
 #   make test TESTS=request       run only the tests whose name contains "request"
+#   make EDITLINE=no              build mipc attach without line editing
 
 CC      ?= cc
 OPT     ?= -O2
@@ -44,6 +45,31 @@ BUILD   ?= build/default
 BIN     ?= bin
 endif
 
+# Line editing and history for `mipc attach` on a terminal.  The first of
+# these that a small program (the calls attach.c makes) compiles and links
+# with is used: libedit's own header, the readline header that libedit has
+# on macOS and the BSDs, GNU readline.  With none, attach reads a terminal
+# as it reads a pipe.  `make EDITLINE=no` builds without.
+EDITLINE ?= yes
+hash := \#
+edit_probe = printf '%s\n' '$(hash)include <stdio.h>' $(foreach h,$(1),'$(hash)include <$(h)>') \
+	'int main(void) { rl_callback_handler_install("", 0); rl_callback_read_char();' \
+	'rl_set_prompt(""); rl_forced_update_display(); rl_resize_terminal();' \
+	'add_history(""); rl_callback_handler_remove(); return rl_end; }' | \
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -x c -o /dev/null - $(2) >/dev/null 2>&1
+ifeq ($(EDITLINE),yes)
+EDIT_FOUND := $(shell \
+	if $(call edit_probe,editline/readline.h,-ledit); then echo '1 -ledit'; \
+	elif $(call edit_probe,readline/readline.h readline/history.h,-ledit); then echo '2 -ledit'; \
+	elif $(call edit_probe,readline/readline.h readline/history.h,-lreadline); then echo '2 -lreadline'; \
+	fi)
+endif
+ifneq ($(EDIT_FOUND),)
+EDIT_DEFS := -DMIPC_EDITLINE=$(firstword $(EDIT_FOUND))
+EDIT_LIBS := $(wordlist 2,$(words $(EDIT_FOUND)),$(EDIT_FOUND))
+LDLIBS  += $(EDIT_LIBS)
+endif
+
 # Everything but the backends and main() goes in a library the tests link with.
 LIB_SRCS := $(wildcard common/*.c) $(filter-out kernel/ev_%.c,$(wildcard kernel/*.c)) \
             $(wildcard proc/*.c) $(filter-out cli/main.c,$(wildcard cli/*.c)) $(BACKEND_SRCS)
@@ -60,27 +86,46 @@ endif
 .PHONY: all test run bench fuzz clean
 all: $(MIPC)
 
-$(MIPC): $(BUILD)/cli/main.o $(BUILD)/libcore.a
+$(MIPC): $(BUILD)/cli/main.o $(BUILD)/libcore.a $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
-$(BUILD)/libcore.a: $(LIB_OBJS)
+$(BUILD)/libcore.a: $(LIB_OBJS) $(BUILD)/flags
 	$(Q)rm -f $@
-	$(Q)ar rcs $@ $^
+	$(Q)ar rcs $@ $(filter %.o,$^)
 
-$(BUILD)/kernel/ev.o: CFLAGS += $(BACKEND_DEFS)
-$(BUILD)/kernel/ev_kqueue.o: CFLAGS += $(KQUEUE_CFLAGS)
+# Flags for one file only, named by its path: not target-specific
+# variables, which the target's prerequisites (the flags file) would see.
+CFLAGS_kernel/ev = $(BACKEND_DEFS)
+CFLAGS_kernel/ev_kqueue = $(KQUEUE_CFLAGS)
+CFLAGS_cli/attach = $(EDIT_DEFS)
+CFLAGS_tests/test_live = $(EDIT_DEFS)
 
-$(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard */*.h) Makefile $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(CFLAGS_$*) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(BUILD)/libcore.a
+# The flags a build is made with, one a line.  Every object, the archive
+# and every link depend on this file, and it is rewritten only when its
+# text changes: `make CC=clang` after `make`, or KQUEUE_LIBS given later,
+# rebuilds everything, and `make` again does nothing.
+BUILD_FLAGS := CC CFLAGS BACKEND_DEFS KQUEUE_CFLAGS KQUEUE_LIBS EDIT_DEFS LDFLAGS LDLIBS
+$(BUILD)/flags: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(foreach v,$(BUILD_FLAGS),'$(v)=$(subst ','\'',$(strip $($(v))))') >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else \
+		echo "  FLAGS   $@$$(test -f $@ && echo ' changed: everything is rebuilt')"; \
+		mv -f $@.new $@; fi
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(BUILD)/libcore.a $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(CFLAGS_tests/$*) -Itests $(LDFLAGS) -o $@ $< \
+	    $(LDLIBS_tests/$*) $(BUILD)/libcore.a $(LDLIBS)
 
 test: $(MIPC) $(TEST_BINS)
 	@MIPC=$(MIPC) BUILD=$(BUILD) sh tests/run.sh $(TESTS)
@@ -95,7 +140,7 @@ bench: $(MIPC)
 FUZZ_TIME ?= 60
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Icommon -Ikernel \
                -fsanitize=fuzzer,address,undefined
-FUZZ_SRCS := common/err.c kernel/request.c kernel/ptable.c kernel/mbox.c kernel/route.c
+FUZZ_SRCS := common/err.c common/proto.c kernel/request.c kernel/ptable.c kernel/mbox.c kernel/route.c
 fuzz: build/fuzz/fuzz_request build/fuzz/fuzz_route
 	@mkdir -p build/fuzz/corpus-request build/fuzz/corpus-route
 	build/fuzz/fuzz_request -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
@@ -106,8 +151,10 @@ build/fuzz/%: tests/%.c $(FUZZ_SRCS) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
 
+# logs/ is left: what a run writes there is the user's to keep (and new runs
+# replace it), and other files there are the user's own.
 clean:
-	rm -rf build bin logs
+	rm -rf build bin
 
 # ----- Programs of one's own: the user library and its examples -----------
 #
@@ -135,10 +182,10 @@ $(BIN)/examples/%: examples/%.c lib/mipc.h $(USERLIB) Makefile
 	$(Q)$(CC) $(EXAMPLE_CFLAGS) $(LDFLAGS) -o $@ $< $(USERLIB)
 
 # test_lib links the library; test_examples runs the examples.
-$(BUILD)/tests/test_lib: CFLAGS += -Ilib
-$(BUILD)/tests/test_lib: LDLIBS += $(USERLIB)
+CFLAGS_tests/test_lib = -Ilib
+LDLIBS_tests/test_lib = $(USERLIB)
 $(BUILD)/tests/test_lib: $(USERLIB)
-$(BUILD)/tests/test_examples: CFLAGS += -DEXAMPLES='"$(BIN)/examples"'
+CFLAGS_tests/test_examples = -DEXAMPLES='"$(BIN)/examples"'
 $(BUILD)/tests/test_examples: $(EXAMPLES)
 
 .PHONY: examples

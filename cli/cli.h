@@ -24,6 +24,13 @@ struct options {
 
 #define BENCH_ROUNDS_MAX 25	/* --rounds */
 
+/*
+ * A usage error: "mipc: MESSAGE" and "Try 'mipc COMMAND --help'." (or
+ * 'mipc --help' before a command is known) on stderr, then exit status 2.
+ */
+void	cli_usage_error(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
 int	cmd_attach(struct options *o);	/* attach.c */
 int	cmd_logs(struct options *o);	/* logs.c */
 int	cmd_bench(struct options *o);	/* bench.c */

@@ -1,8 +1,20 @@
 /*
- * main.c - the mipc command: options, then run, kernel, attach, logs or bench.
+ * main.c - the mipc command: which command, which options, then its work.
+ *
+ * Each command is one entry of the table below: its function, the options
+ * it takes, how many arguments, and its usage.  The options are read here,
+ * once, for every command; an option that a command does not take is
+ * refused, never ignored, and every usage error has one shape:
+ *
+ *     mipc: MESSAGE
+ *     Try 'mipc COMMAND --help'.
+ *
+ * with exit status 2.  A command's --help lists exactly the options it
+ * takes, from the same table that decides what it accepts.
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +23,173 @@
 #include "cli.h"
 #include "kernel.h"
 #include "listen.h"
+#include "platform.h"
+
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
+/* Every option, as a bit of a command's `takes`. */
+enum {
+	OPT_SOCKET	= 1u << 0,
+	OPT_LOG_DIR	= 1u << 1,
+	OPT_SLOTS	= 1u << 2,
+	OPT_QUEUE	= 1u << 3,
+	OPT_TIMEOUT	= 1u << 4,
+	OPT_BACKEND	= 1u << 5,
+	OPT_NO_TIME	= 1u << 6,
+	OPT_SCENARIO	= 1u << 7,
+	OPT_FOLLOW	= 1u << 8,
+	OPT_COUNT	= 1u << 9,
+	OPT_ROUNDS	= 1u << 10,
+	OPT_PIN		= 1u << 11,
+	OPT_JSON	= 1u << 12,
+	OPT_HELP	= 1u << 13,
+	OPT_VERSION	= 1u << 14,	/* alone: mipc --version */
+	OPT_BACKENDS	= 1u << 15,	/* alone: mipc --backends */
+	OPT_EVENTS	= 1u << 16,
+	OPT_DEADLOCK	= 1u << 17,
+};
+#define OPT_ALONE	(OPT_HELP | OPT_VERSION | OPT_BACKENDS)
+/* What a kernel is built with. */
+#define OPT_KERNEL	(OPT_LOG_DIR | OPT_SLOTS | OPT_QUEUE | OPT_TIMEOUT | \
+			 OPT_BACKEND | OPT_NO_TIME | OPT_EVENTS | OPT_DEADLOCK)
+
+/*
+ * The options, in the order a usage lists them.  help is what a command's
+ * usage says of it, unless the command says it otherwise (overrides).
+ */
+static const struct optdef {
+	const char	*name;
+	const char	*alias;		/* a short form, or NULL */
+	unsigned	 bit;
+	const char	*value;		/* what its value is called; NULL: none */
+	const char	*help;		/* lines after the first indented */
+} optdefs[] = {
+	{ "--socket", NULL, OPT_SOCKET, "PATH",
+	  "the kernel's socket (default $XDG_RUNTIME_DIR/microipc/\n"
+	  "kernel.sock, else /tmp/microipc-UID/kernel.sock)" },
+	{ "--log-dir", NULL, OPT_LOG_DIR, "DIR",
+	  "where the logs go (default ./logs); a new run replaces\n"
+	  "the last run's logs there, and leaves other files alone" },
+	{ "--slots", NULL, OPT_SLOTS, "N",
+	  "process table and mailbox slots, 1 to " STR(MIPC_SLOTS_MAX)
+	  " (default " STR(MIPC_SLOTS_DEFAULT) ")" },
+	{ "--queue", NULL, OPT_QUEUE, "N",
+	  "messages in flight per link, 1 to " STR(MIPC_QUEUE_MAX)
+	  " (default " STR(MIPC_QUEUE_DEFAULT) ")" },
+	{ "--timeout", NULL, OPT_TIMEOUT, "MS",
+	  "how long a server has to answer, 1 to " STR(MIPC_TIMEOUT_MAX)
+	  " ms\n(default " STR(MIPC_TIMEOUT_DEFAULT) ")" },
+	{ "--backend", NULL, OPT_BACKEND, "NAME",
+	  "the event loop: kqueue, epoll or poll (default: the best\n"
+	  "built in; mipc --backends lists them, best first)" },
+	{ "--no-time", NULL, OPT_NO_TIME, NULL,
+	  "leave timestamps and OS pids out of the trace and logs" },
+	{ "--events", NULL, OPT_EVENTS, "FILE",
+	  "the event record (default LOGDIR/events.jsonl)" },
+	{ "--deadlock", NULL, OPT_DEADLOCK, "MODE",
+	  "report (the default: the calls wait, and end in\n"
+	  "ETIMEDOUT) or refuse (the call that would close the\n"
+	  "cycle is answered ERR EDEADLK)" },
+	{ "--scenario", NULL, OPT_SCENARIO, "FILE",
+	  "run a scenario first, then stay up" },
+	{ "--follow", "-f", OPT_FOLLOW, NULL,
+	  "go on printing what is added to the log, until ^C" },
+	{ "--count", NULL, OPT_COUNT, "N",
+	  "round trips per latency figure, all runs together;\n"
+	  "twice as many in each throughput run (default 100000)" },
+	{ "--rounds", NULL, OPT_ROUNDS, "N",
+	  "runs of every case, 1 to " STR(BENCH_ROUNDS_MAX) " (default 5): rt/s is\n"
+	  "the median run, latency pools the runs' round trips" },
+	{ "--pin", NULL, OPT_PIN, NULL, "run every process on one CPU" },
+	{ "--json", NULL, OPT_JSON, NULL, "the figures as JSON" },
+	{ "--help", "-h", OPT_HELP, NULL, "this text" },
+	{ "--version", NULL, OPT_VERSION, NULL, NULL },
+	{ "--backends", NULL, OPT_BACKENDS, NULL, NULL },
+};
+
+static int	cmd_run(struct options *);
+static int	cmd_kernel(struct options *);
+static int	cmd_help(struct options *);
+
+#define CMD_DEFAULT_SOCKET	0x1	/* no --socket: the default path */
+
+/*
+ * The commands.  Adding one is an entry here: its function, the options
+ * it takes, its arguments, a line for mipc --help and its own usage.
+ */
+static const struct command {
+	const char	*name;
+	int		(*run)(struct options *);
+	unsigned	 takes;		/* OPT_ bits */
+	unsigned	 flags;		/* CMD_ bits */
+	int		 min_args, max_args;	/* max -1: any number */
+	const char	*args;		/* as the usage line writes them */
+	const char	*said;		/* the arguments as a message says them */
+	const char	*summary;	/* its line in mipc --help */
+	const char	*about;		/* its usage, after the usage line */
+} commands[] = {
+	{ "run", cmd_run, OPT_KERNEL | OPT_SOCKET | OPT_HELP, 0, 1, -1,
+	  "FILE...", "a scenario FILE",
+	  "run each scenario file in a fresh kernel, with its trace",
+	  "Runs each scenario file in a fresh kernel, in order, and prints the\n"
+	  "trace.  Every file is read and checked before anything runs.\n"
+	  "Exit status: 0 if every expect held, 1 if one failed (the trace names\n"
+	  "its file and line), 2 on a usage or syntax error.\n" },
+	{ "kernel", cmd_kernel, OPT_KERNEL | OPT_SOCKET | OPT_SCENARIO | OPT_HELP,
+	  CMD_DEFAULT_SOCKET, 0, 0, "", NULL,
+	  "serve manual clients on a socket until ^C or shutdown",
+	  "Starts a kernel that serves manual clients (mipc attach, nc -U,\n"
+	  "socat) on its socket until SIGINT, SIGTERM or the shutdown verb.\n" },
+	{ "attach", cmd_attach, OPT_SOCKET | OPT_HELP, CMD_DEFAULT_SOCKET, 0, 0,
+	  "", NULL,
+	  "a manual client of a running kernel (a prompt, or a pipe)",
+	  "Connects to a running kernel as a simulated process of its own.  On\n"
+	  "a terminal it is a prompt; from a pipe it sends each line once the\n"
+	  "one before is answered.  Type help for the verbs, quit to leave.\n" },
+	{ "logs", cmd_logs, OPT_LOG_DIR | OPT_FOLLOW | OPT_HELP, 0, 0, 1,
+	  "[NAME]", "one NAME",
+	  "list the logs of the last run, or print (-f: follow) one",
+	  "Without NAME, lists the logs of the last run; with NAME, prints that\n"
+	  "process's log (kernel: the kernel's own).  With -f it waits for a log\n"
+	  "that is not there yet (it says so), and follows a new run's.\n" },
+	{ "bench", cmd_bench, OPT_LOG_DIR | OPT_QUEUE | OPT_TIMEOUT | OPT_BACKEND |
+	  OPT_NO_TIME | OPT_COUNT | OPT_ROUNDS | OPT_PIN | OPT_JSON | OPT_HELP,
+	  0, 0, 0, "", NULL,
+	  "measure routing against a bare relay and a socketpair",
+	  "Times round trips through a kernel with 6 and 1024 slots, beside the\n"
+	  "floors: a socketpair ping-pong and a relay that only forwards.\n" },
+	{ "help", cmd_help, OPT_HELP, 0, 0, -1, "", NULL,
+	  "this text", NULL },
+};
+
+/* What a command's usage says of an option, where the option's own help
+   does not fit it. */
+static const struct {
+	const char	*command;
+	unsigned	 bit;
+	const char	*help;
+} overrides[] = {
+	{ "run", OPT_SOCKET, "also serve manual clients on PATH while it runs\n"
+	  "(by default a run listens on no socket)" },
+	{ "kernel", OPT_SOCKET, "serve on PATH (default $XDG_RUNTIME_DIR/microipc/\n"
+	  "kernel.sock, else /tmp/microipc-UID/kernel.sock).  Its\n"
+	  "directory must be yours, and no one else may write to it\n"
+	  "or enter it; one that does not exist is made 0700" },
+	{ "logs", OPT_LOG_DIR, "where the logs are (default ./logs)" },
+	{ "bench", OPT_LOG_DIR, "keep the kernels' logs in DIR (default: a\n"
+	  "directory of its own under $TMPDIR, removed at the end)" },
+};
+
+/* Why an option a command does not take makes no sense there, where the
+   plain "does not apply" would leave the user guessing. */
+static const struct {
+	const char	*command;
+	unsigned	 bit;
+	const char	*why;
+} refusals[] = {
+	{ "bench", OPT_SLOTS, "it measures 6 and 1024 slots" },
+};
 
 static const char usage_text[] =
 "usage: mipc COMMAND [OPTION]... [ARG]...\n"
@@ -18,46 +197,156 @@ static const char usage_text[] =
 "A user-space simulation of a microkernel's message-passing IPC: a kernel\n"
 "process forks simulated processes and routes their requests.\n"
 "\n"
-"Commands:\n"
-"  run FILE...        run each scenario file in a fresh kernel, printing the trace;\n"
-"                     exit 0 if every expect held, 1 if one failed, 2 on a usage\n"
-"                     or syntax error\n"
-"  kernel             serve manual clients on the socket until ^C or shutdown\n"
-"  attach             a manual client of a running kernel (a prompt, or a pipe)\n"
-"  logs [NAME] [-f]   list the logs of the last run, or print (follow) one\n"
-"  bench              measure routing against a bare relay and a socketpair\n"
+"Commands:\n";
+
+static const char usage_tail[] =
 "\n"
-"Options:\n"
-"  --socket PATH      the kernel's socket (default $XDG_RUNTIME_DIR/microipc/\n"
-"                     kernel.sock, else /tmp/microipc-UID/kernel.sock)\n"
-"  --log-dir DIR      where the logs go (default ./logs)\n"
-"  --slots N          process table and mailbox slots, 1 to 1024 (default 6;\n"
-"                     the bench measures 6 and 1024)\n"
-"  --queue N          messages in flight per link, 1 to 65536 (default 128)\n"
-"  --timeout MS       how long a server has to answer (default 5000)\n"
-"  --backend NAME     the event loop: kqueue, epoll or poll (see --backends)\n"
-"  --scenario FILE    (kernel) run a scenario first, then stay up\n"
-"  --no-time          leave timestamps and OS pids out of traces and logs\n"
-"  --events FILE      the event record (default LOGDIR/events.jsonl)\n"
-"  --deadlock MODE    report (default: the calls wait) or refuse (ERR EDEADLK)\n"
-"  --count N          (bench) round trips per latency figure, all runs together;\n"
-"                     twice as many in each throughput run (default 100000)\n"
-"  --rounds N         (bench) runs of every case, 1 to 25 (default 5): rt/s is\n"
-"                     the median run, latency pools the runs' round trips\n"
-"  --pin              (bench) run every process on one CPU\n"
-"  --json             (bench) the figures as JSON\n"
-"  --backends         list the event backends built in, best first\n"
-"  --help, --version\n"
+"  mipc COMMAND --help  a command's own options\n"
+"  mipc --backends      the event backends built in, best first\n"
+"  mipc --version\n"
 "\n"
 "Scenario and console lines: run `mipc attach` and type help, or see README.md.\n";
 
-static void
-usage_error(const char *fmt, const char *arg)
+static const struct command *command;	/* the one on the line, once known */
+
+void
+cli_usage_error(const char *fmt, ...)
 {
-	fprintf(stderr, "mipc: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'mipc --help' for more.\n");
+	va_list ap;
+
+	fflush(stdout);
+	fputs("mipc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (command != NULL)
+		fprintf(stderr, "\nTry 'mipc %s --help'.\n", command->name);
+	else
+		fputs("\nTry 'mipc --help'.\n", stderr);
 	exit(2);
+}
+
+/* The option a word names, with or without its "=VALUE", or NULL. */
+static const struct optdef *
+optdef_named(const char *word)
+{
+	size_t n = strcspn(word, "=");
+
+	for (size_t i = 0; i < sizeof optdefs / sizeof optdefs[0]; i++) {
+		const struct optdef *d = &optdefs[i];
+		if ((strlen(d->name) == n && strncmp(word, d->name, n) == 0) ||
+		    (d->alias != NULL && strcmp(word, d->alias) == 0))
+			return d;
+	}
+	return NULL;
+}
+
+static const struct command *
+command_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Prints help with every line after the first indented to column col. */
+static void
+indented(FILE *f, const char *help, int col)
+{
+	for (const char *p = help; *p != '\0'; p++) {
+		fputc(*p, f);
+		if (*p == '\n')
+			fprintf(f, "%*s", col, "");
+	}
+	fputc('\n', f);
+}
+
+static void
+global_usage(FILE *f)
+{
+	fputs(usage_text, f);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		char head[64];
+		snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].args);
+		fprintf(f, "  %-18s ", head);
+		indented(f, commands[i].summary, 21);
+	}
+	fputs(usage_tail, f);
+}
+
+/* mipc COMMAND --help: its usage line, what it does, and its options. */
+static void
+command_usage(const struct command *c)
+{
+	printf("usage: mipc %s%s%s%s\n\n", c->name,
+	    (c->takes & ~OPT_HELP) != 0 ? " [OPTION]..." : "",
+	    c->args[0] != '\0' ? " " : "", c->args);
+	if (c->about != NULL)
+		printf("%s\n", c->about);
+	printf("Options:\n");
+	for (size_t i = 0; i < sizeof optdefs / sizeof optdefs[0]; i++) {
+		const struct optdef *d = &optdefs[i];
+		const char *help = d->help;
+		char head[64];
+		if ((c->takes & d->bit) == 0 || help == NULL)
+			continue;
+		for (size_t j = 0; j < sizeof overrides / sizeof overrides[0]; j++)
+			if (overrides[j].bit == d->bit &&
+			    strcmp(overrides[j].command, c->name) == 0)
+				help = overrides[j].help;
+		snprintf(head, sizeof head, "%s%s%s%s%s", d->alias ? d->alias : "",
+		    d->alias ? ", " : "", d->name, d->value ? " " : "",
+		    d->value ? d->value : "");
+		printf("  %-18s ", head);
+		indented(stdout, help, 21);
+	}
+}
+
+/* "run, kernel and bench": the commands that take the option, into buf.
+   Returns how many. */
+static int
+takers(unsigned bit, char *buf, size_t size)
+{
+	int n = 0, k = 0;
+
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		n += (commands[i].takes & bit) != 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		size_t len = strlen(buf);
+		if ((commands[i].takes & bit) == 0)
+			continue;
+		k++;
+		snprintf(buf + len, size - len, "%s%s", k == 1 ? "" : k == n ?
+		    " and " : ", ", commands[i].name);
+	}
+	return n;
+}
+
+/* Refuses an option the command does not take, saying which take it. */
+static void
+not_taken(const struct optdef *d, const char *as)
+{
+	char list[256];
+	int n = takers(d->bit, list, sizeof list);
+
+	if (d->bit & (OPT_VERSION | OPT_BACKENDS))
+		cli_usage_error("%s goes alone: mipc %s", as, d->name);
+	if (command == NULL && n == 1)
+		cli_usage_error("%s goes with a command: mipc %s %s", as, list, as);
+	if (command == NULL)
+		cli_usage_error("%s goes with a command (%s): mipc COMMAND %s", as,
+		    list, as);
+	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
+		if (refusals[i].bit == d->bit &&
+		    strcmp(refusals[i].command, command->name) == 0)
+			cli_usage_error("%s does not apply to mipc %s: %s", as,
+			    command->name, refusals[i].why);
+	if (n == 1)
+		cli_usage_error("%s applies to mipc %s only", as, list);
+	cli_usage_error("%s does not apply to mipc %s (only to %s)", as,
+	    command->name, list);
 }
 
 static unsigned
@@ -68,19 +357,41 @@ number_option(const char *name, const char *v, unsigned long lo, unsigned long h
 
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < lo || n > hi) {
-		fprintf(stderr, "mipc: %s takes a number from %lu to %lu, not '%s'\n",
-		    name, lo, hi, v);
-		exit(2);
-	}
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < lo || n > hi)
+		cli_usage_error("%s takes a number from %lu to %lu, not '%s'", name,
+		    lo, hi, v);
 	return (unsigned)n;
 }
 
-/* Parses the options anywhere on the line; what is left goes to args. */
+/*
+ * The command is the first word that is neither an option nor the value of
+ * one, before any "--".  Found first, so that every error about an option
+ * can point at the command's usage.
+ */
+static const char *
+find_command(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct optdef *d;
+		if (strcmp(a, "--") == 0)
+			return NULL;
+		if (a[0] != '-' || a[1] == '\0')
+			return a;
+		if ((d = optdef_named(a)) != NULL && d->value != NULL &&
+		    strchr(a, '=') == NULL)
+			i++;
+	}
+	return NULL;
+}
+
+/* Reads the options, anywhere on the line; the rest goes to args. */
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
 	static char sockbuf[PATH_MAX];
+	int seen_command = 0;
+	unsigned given = 0;
 
 	memset(o, 0, sizeof *o);
 	o->k.slots = MIPC_SLOTS_DEFAULT;
@@ -92,103 +403,132 @@ parse_options(int argc, char **argv, struct options *o)
 	if (o->args == NULL)
 		mipc_die(1, "out of memory");
 
+	if ((o->command = find_command(argc, argv)) != NULL &&
+	    (command = command_named(o->command)) == NULL)
+		cli_usage_error("unknown command '%s'", o->command);
+
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i], *v = NULL, *eq;
+		const struct optdef *d;
+
 		if (strcmp(a, "--") == 0) {
 			while (++i < argc)
 				o->args[o->nargs++] = argv[i];
 			break;
 		}
-		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-			if (strcmp(a, "-f") == 0)
-				o->follow = 1;
-			else if (strcmp(a, "-h") == 0)
-				o->help = 1;
-			else if (a[0] == '-' && a[1] != '\0')
-				usage_error("unknown option '%s'", a);
-			else if (o->command == NULL)
-				o->command = a;
-			else
+		if (a[0] != '-' || a[1] == '\0') {
+			if (seen_command++ > 0)
 				o->args[o->nargs++] = a;
 			continue;
 		}
-		static const char *const valued[] = { "--socket", "--log-dir",
-		    "--slots", "--queue", "--timeout", "--backend", "--scenario",
-		    "--count", "--rounds", "--events", "--deadlock", NULL };
-		int takes = 0;
+		if ((d = optdef_named(a)) == NULL)
+			cli_usage_error("unknown option '%.*s'", (int)strcspn(a, "="), a);
 		if ((eq = strchr(a, '=')) != NULL) {
 			*eq = '\0';
 			v = eq + 1;
 		}
-		for (int j = 0; valued[j] != NULL; j++)
-			if (strcmp(a, valued[j]) == 0)
-				takes = 1;
-		if (takes && v == NULL) {
+		if (command == NULL ? (d->bit & OPT_ALONE) == 0 :
+		    (command->takes & d->bit) == 0)
+			not_taken(d, a);
+		if (d->value != NULL && v == NULL) {
 			if (i + 1 >= argc)
-				usage_error("%s needs a value", a);
+				cli_usage_error("%s needs a value: %s %s", a, d->name,
+				    d->value);
 			v = argv[++i];
-		} else if (!takes && v != NULL) {
-			usage_error("%s takes no value", a);
+		} else if (d->value == NULL && v != NULL) {
+			cli_usage_error("%s takes no value", a);
 		}
-		if (takes && v[0] == '\0')
-			usage_error("%s needs a value, not an empty one", a);
-		if (strcmp(a, "--socket") == 0)
+		if (v != NULL && v[0] == '\0')
+			cli_usage_error("%s needs a value, not an empty one", a);
+		given |= d->bit;
+		switch (d->bit) {
+		case OPT_SOCKET:
 			o->k.socket_path = v;
-		else if (strcmp(a, "--log-dir") == 0) {
+			break;
+		case OPT_LOG_DIR:
 			o->k.log_dir = v;
 			o->log_dir_given = 1;
-		} else if (strcmp(a, "--slots") == 0) {
+			break;
+		case OPT_SLOTS:
 			o->k.slots = number_option(a, v, 1, MIPC_SLOTS_MAX);
 			o->slots_given = 1;
-		}
-		else if (strcmp(a, "--queue") == 0)
+			break;
+		case OPT_QUEUE:
 			o->k.queue = number_option(a, v, 1, MIPC_QUEUE_MAX);
-		else if (strcmp(a, "--timeout") == 0)
+			break;
+		case OPT_TIMEOUT:
 			o->k.timeout_ms = number_option(a, v, 1, MIPC_TIMEOUT_MAX);
-		else if (strcmp(a, "--backend") == 0)
+			break;
+		case OPT_BACKEND:
 			o->k.backend = v;
-		else if (strcmp(a, "--scenario") == 0)
-			o->scenario = v;
-		else if (strcmp(a, "--events") == 0)
-			o->k.events_path = v;
-		else if (strcmp(a, "--deadlock") == 0) {
-			if (strcmp(v, "report") != 0 && strcmp(v, "refuse") != 0)
-				usage_error("--deadlock takes report or refuse, not '%s'", v);
-			o->k.refuse_deadlock = strcmp(v, "refuse") == 0;
-		}
-		else if (strcmp(a, "--count") == 0)
-			o->count = number_option(a, v, 1, 100000000);
-		else if (strcmp(a, "--rounds") == 0)
-			o->rounds = number_option(a, v, 1, BENCH_ROUNDS_MAX);
-		else if (strcmp(a, "--no-time") == 0)
+			break;
+		case OPT_NO_TIME:
 			o->k.no_time = 1;
-		else if (strcmp(a, "--help") == 0)
-			o->help = 1;
-		else if (strcmp(a, "--version") == 0)
-			o->version = 1;
-		else if (strcmp(a, "--backends") == 0)
-			o->backends = 1;
-		else if (strcmp(a, "--json") == 0)
-			o->json = 1;
-		else if (strcmp(a, "--pin") == 0)
+			break;
+		case OPT_SCENARIO:
+			o->scenario = v;
+			break;
+		case OPT_EVENTS:
+			o->k.events_path = v;
+			break;
+		case OPT_DEADLOCK:
+			if (strcmp(v, "report") != 0 && strcmp(v, "refuse") != 0)
+				cli_usage_error("--deadlock takes report or refuse, not '%s'", v);
+			o->k.refuse_deadlock = strcmp(v, "refuse") == 0;
+			break;
+		case OPT_FOLLOW:
+			o->follow = 1;
+			break;
+		case OPT_COUNT:
+			o->count = number_option(a, v, 1, 100000000);
+			break;
+		case OPT_ROUNDS:
+			o->rounds = number_option(a, v, 1, BENCH_ROUNDS_MAX);
+			break;
+		case OPT_PIN:
 			o->pin = 1;
-		else
-			usage_error("unknown option '%s'", a);
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_HELP:
+			o->help = 1;
+			break;
+		case OPT_VERSION:
+			o->version = 1;
+			break;
+		case OPT_BACKENDS:
+			o->backends = 1;
+			break;
+		}
 	}
-	if (o->k.log_dir[0] == '\0')
-		usage_error("--log-dir needs a directory%s", "");
+	if (command == NULL || o->help)
+		return;
+	if (o->nargs < command->min_args)
+		cli_usage_error("%s needs %s", command->name, command->said);
+	if (command->max_args == 0 && o->nargs > 0)
+		cli_usage_error("%s takes no argument ('%s')", command->name, o->args[0]);
+	if (command->max_args > 0 && o->nargs > command->max_args)
+		cli_usage_error("%s takes %s at most ('%s' is one too many)",
+		    command->name, command->said, o->args[command->max_args]);
 	if (o->k.backend != NULL) {
 		int found = 0;
 		for (const char *const *b = ev_backends(); *b != NULL; b++)
 			found |= strcmp(*b, o->k.backend) == 0;
 		if (!found)
-			usage_error("backend '%s' is not built in (see mipc --backends)",
-			    o->k.backend);
+			cli_usage_error("backend '%s' is not built in (see mipc "
+			    "--backends)", o->k.backend);
 	}
-	o->socket_given = o->k.socket_path != NULL;
-	if (o->k.socket_path == NULL) {
-		if (listen_default_path(sockbuf, sizeof sockbuf) == -1)
-			mipc_die(2, "the default socket path is too long: use --socket");
+	o->socket_given = (given & OPT_SOCKET) != 0;
+	if (o->socket_given && strlen(o->k.socket_path) > listen_path_max())
+		cli_usage_error("--socket %s is too long for a Unix socket (%zu bytes, "
+		    "at most %zu): choose a shorter one", o->k.socket_path,
+		    strlen(o->k.socket_path), listen_path_max());
+	if (!o->socket_given && (command->flags & CMD_DEFAULT_SOCKET)) {
+		if (listen_default_path(sockbuf, sizeof sockbuf) == -1 ||
+		    strlen(sockbuf) > listen_path_max())
+			cli_usage_error("the default socket path is too long (from "
+			    "$XDG_RUNTIME_DIR): give one with --socket");
 		o->k.socket_path = sockbuf;
 	}
 }
@@ -200,8 +540,6 @@ cmd_run(struct options *o)
 	struct script *loaded;
 	int bad = 0, failed = 0, status = 0;
 
-	if (o->nargs == 0)
-		usage_error("run needs a scenario FILE%s", "");
 	/* Every file is read and checked before anything runs, and runs as
 	   it was read then (a pipe or /dev/stdin could not be read again). */
 	if ((loaded = calloc((size_t)o->nargs, sizeof *loaded)) == NULL)
@@ -272,8 +610,6 @@ cmd_kernel(struct options *o)
 	struct kconfig cfg = o->k;
 	struct script loaded = { 0 };
 
-	if (o->nargs > 0)
-		usage_error("kernel takes no argument ('%s')", o->args[0]);
 	if (o->scenario != NULL && script_load(&loaded, o->scenario, stderr) == -1)
 		return 2;
 	/* Served, the kernel never waits for its trace's reader. */
@@ -294,50 +630,13 @@ cmd_kernel(struct options *o)
 	return status;
 }
 
+/* mipc help: the commands.  (Help on a console verb: mipc attach, help.) */
 static int
-dispatch(struct options *o)
+cmd_help(struct options *o)
 {
-	if (o->version) {
-		printf("mipc %s\n", MIPC_VERSION);
-		return 0;
-	}
-	if (o->backends) {
-		for (const char *const *b = ev_backends(); *b != NULL; b++)
-			printf("%s\n", *b);
-		return 0;
-	}
-	if (o->help || o->command == NULL || strcmp(o->command, "help") == 0) {
-		int asked = o->help || o->command != NULL;
-		fputs(usage_text, asked ? stdout : stderr);
-		return asked ? 0 : 2;
-	}
-	static const struct {
-		const char *name;
-		int (*run)(struct options *);
-	} commands[] = { { "run", cmd_run }, { "kernel", cmd_kernel },
-	    { "attach", cmd_attach }, { "logs", cmd_logs }, { "bench", cmd_bench } };
-	const char *cmd = o->command;
-	/* The first option only the bench takes, if any (each sets its field). */
-	const char *bench_opt = o->count ? "--count" : o->rounds ? "--rounds" :
-	    o->json ? "--json" : o->pin ? "--pin" : NULL;
-
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		if (strcmp(cmd, commands[i].name) != 0)
-			continue;
-		/* An option another command takes is refused, not ignored. */
-		if (bench_opt != NULL && strcmp(cmd, "bench") != 0)
-			usage_error("%s applies to mipc bench only", bench_opt);
-		if (o->scenario != NULL && strcmp(cmd, "kernel") != 0)
-			usage_error("--scenario applies to mipc kernel only%s", "");
-		if (o->follow && strcmp(cmd, "logs") != 0)
-			usage_error("-f applies to mipc logs only%s", "");
-		if (o->slots_given && strcmp(cmd, "bench") == 0)
-			usage_error("--slots does not apply to mipc bench: it measures "
-			    "6 and 1024 slots%s", "");
-		return commands[i].run(o);
-	}
-	usage_error("unknown command '%s'", cmd);
-	return 2;
+	(void)o;
+	global_usage(stdout);
+	return 0;
 }
 
 int
@@ -346,8 +645,27 @@ main(int argc, char **argv)
 	static struct options o;	/* static: reachable until exit */
 	int status;
 
+	/* Before anything reads argv: the arguments are moved elsewhere, so
+	   that a child can write its title over them. */
+	plat_save_argv(argc, argv);
 	parse_options(argc, argv, &o);
-	status = dispatch(&o);
+	if (o.version) {
+		printf("mipc %s\n", MIPC_VERSION);
+		status = 0;
+	} else if (o.backends) {
+		for (const char *const *b = ev_backends(); *b != NULL; b++)
+			printf("%s\n", *b);
+		status = 0;
+	} else if (command == NULL) {
+		/* mipc alone, or mipc --help */
+		global_usage(o.help ? stdout : stderr);
+		status = o.help ? 0 : 2;
+	} else if (o.help) {
+		command_usage(command);
+		status = 0;
+	} else {
+		status = command->run(&o);
+	}
 	free(o.args);
 	return status;
 }

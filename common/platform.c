@@ -4,7 +4,9 @@
  * Peer credentials come from getpeereid() on macOS and the BSDs and from
  * SO_PEERCRED on Linux; a child's inherited descriptors are closed with
  * close_range() where the system has it; the CPUs a process may use come
- * from its affinity on Linux; everything else here is POSIX, kept here so
+ * from its affinity on Linux; a process's title is written over its
+ * arguments, where ps reads it on Linux and macOS alike, and its short name
+ * comes from prctl() on Linux; everything else here is POSIX, kept here so
  * callers need no #ifdef.
  */
 #if defined(__linux__)
@@ -24,8 +26,13 @@
 #include <fcntl.h>
 #if defined(__linux__)
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,5 +192,85 @@ plat_peak_rss_kib(void)
 	return ru.ru_maxrss / 1024;	/* bytes there */
 #else
 	return ru.ru_maxrss;		/* KiB on Linux and the BSDs */
+#endif
+}
+
+/*
+ * Process titles.  ps shows a process's command line from the memory its
+ * arguments were placed in at exec (Linux reads it through
+ * /proc/PID/cmdline, macOS through sysctl KERN_PROCARGS2), so a title is
+ * written there.  The environment's strings follow the arguments'; once
+ * both are copied elsewhere, their whole span is free for a title.  This is
+ * how sendmail, PostgreSQL and nginx do it where there is no setproctitle().
+ */
+extern char **environ;
+
+static char *title_at;		/* argv[0]'s memory, once it is free */
+static size_t title_room;	/* bytes there, the last kept for a NUL */
+static char **kept;		/* the copies, argv's then the environment's */
+
+void
+plat_save_argv(int argc, char **argv)
+{
+	char *start, *end;
+	int nenv = 0, i;
+
+	if (argc < 1 || argv[0] == NULL || title_at != NULL)
+		return;
+	/* The span: the strings that follow each other without a gap. */
+	start = argv[0];
+	end = start + strlen(start) + 1;
+	for (i = 1; i < argc && argv[i] == end; i++)
+		end += strlen(argv[i]) + 1;
+	while (environ[nenv] != NULL)
+		nenv++;
+	for (int e = 0; i == argc && e < nenv && environ[e] == end; e++)
+		end += strlen(environ[e]) + 1;
+
+	/* Copies of every string, pointed at from where the originals were
+	   (environ's array itself is not in the span). */
+	if ((kept = calloc((size_t)(argc + nenv) + 1, sizeof *kept)) == NULL)
+		return;
+	for (i = 0; i < argc + nenv; i++) {
+		const char *s = i < argc ? argv[i] : environ[i - argc];
+		if ((kept[i] = strdup(s)) == NULL) {
+			while (i-- > 0)
+				free(kept[i]);
+			free(kept);
+			kept = NULL;
+			return;
+		}
+	}
+	for (i = 0; i < argc + nenv; i++)
+		*(i < argc ? &argv[i] : &environ[i - argc]) = kept[i];
+	title_at = start;
+	title_room = (size_t)(end - start);
+}
+
+void
+plat_set_title(const char *fmt, ...)
+{
+	char title[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(title, sizeof title, fmt, ap);
+	va_end(ap);
+	if (title_at != NULL) {
+		size_t n = strlen(title);
+		if (n > title_room - 1)
+			n = title_room - 1;
+		memcpy(title_at, title, n);
+		/* The rest zeroed: ps shows no leftover of the arguments. */
+		memset(title_at + n, '\0', title_room - n);
+	}
+#if defined(__linux__)
+	{
+		char name[16];
+		const char *w = strstr(title, ": ");
+		w = w != NULL ? w + 2 : title;
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(w, " "), w);
+		(void)prctl(PR_SET_NAME, name, 0, 0, 0);
+	}
 #endif
 }

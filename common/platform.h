@@ -31,4 +31,19 @@ long	plat_peak_rss_kib(void);
 /* Closes every descriptor from 3 up, except the n listed in keep. */
 void	plat_close_from3(const int *keep, int n);
 
+/*
+ * Process titles, as ps shows them.  main() calls plat_save_argv() first
+ * thing, before anything reads argv: it moves the arguments (argv[i] then
+ * points at copies) and the environment elsewhere, so that the memory they
+ * were in, which ps reads, can hold a title.  plat_set_title() then writes
+ * one there ("mipc: server (pid 5678)"), cut to the room there is (the
+ * length of the original command line and environment).  On Linux it sets
+ * the short name that ps, ps -e, top and pgrep show as well: the title's
+ * first word after its first ": " ("server"), at most 15 bytes.  Without
+ * plat_save_argv(), plat_set_title() sets only that short name.
+ */
+void	plat_save_argv(int argc, char **argv);
+void	plat_set_title(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -1,9 +1,11 @@
 /*
  * listen.c - the kernel's Unix socket, which lets no other user in.
  *
- * The socket lives in a directory of its own that only its owner may enter:
- * the directory is made 0700 and checked with lstat (a directory, not a link,
- * ours, no access for anyone else) before anything in it is touched.  The
+ * The socket lives in a directory that only its owner may enter: one that
+ * does not exist is made 0700, and any is checked with lstat (a directory,
+ * not a link, ours, and no one else may write to it or enter it) before
+ * anything in it is touched.  Reading it is harmless: the names in it say
+ * nothing a stranger could use without entering.  The
  * socket is bound with a umask that leaves it 0600 from the moment it exists,
  * and every connection's peer uid is checked as well, so a mistake in one of
  * the three layers does not let a stranger in.
@@ -15,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,21 +63,45 @@ listen_default_path(char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* Fills sa with path; -1 (and a message) if it does not fit. */
+size_t
+listen_path_max(void)
+{
+	return sizeof ((struct sockaddr_un *)0)->sun_path - 1;
+}
+
+/* Fills sa with path; -1 with errno ENAMETOOLONG if it does not fit. */
 static int
 address(struct sockaddr_un *sa, const char *path)
 {
 	memset(sa, 0, sizeof *sa);
 	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sa->sun_path) {
-		mipc_warn("socket path %s is too long (%zu bytes, at most %zu): "
-		    "choose a shorter --socket", path, strlen(path),
-		    sizeof sa->sun_path - 1);
+	if (strlen(path) > listen_path_max()) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	memcpy(sa->sun_path, path, strlen(path) + 1);
 	return 0;
+}
+
+/*
+ * A socket path the user could choose instead of path, whose directory dir
+ * is not private: a new directory of the user's own in dir, which
+ * listen_open would make 0700.
+ */
+static void
+suggest(char *buf, size_t size, const char *dir, const char *path)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *base = strrchr(path, '/');
+	char user[64];
+
+	if (pw != NULL && pw->pw_name[0] != '\0' && strchr(pw->pw_name, '/') == NULL)
+		snprintf(user, sizeof user, "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof user, "%u", (unsigned)getuid());
+	snprintf(buf, size, "%s%smipc-%s/%s", strcmp(dir, ".") == 0 ? "" : dir,
+	    strcmp(dir, ".") == 0 || strcmp(dir, "/") == 0 ? "" : "/", user,
+	    base != NULL ? base + 1 : path);
 }
 
 /* Makes the socket's directory if need be, and checks it is private. */
@@ -108,10 +135,16 @@ private_dir(const char *path)
 		    "--socket", dir);
 		return -1;
 	}
-	if (st.st_uid != getuid() || (st.st_mode & 077) != 0) {
-		mipc_warn("%s is not private (owner uid %u, mode %03o; it must be "
-		    "yours and 0700): fix it or choose another --socket", dir,
-		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+	if (st.st_uid != getuid() ||
+	    (st.st_mode & (S_IWGRP | S_IXGRP | S_IWOTH | S_IXOTH)) != 0) {
+		/* Not "chmod it": the directory may well be /tmp. */
+		char other[2 * sizeof dir + 80];
+		suggest(other, sizeof other, dir, path);
+		mipc_warn("%s is not private (owner uid %u, mode %04o): the socket's "
+		    "directory must be yours, and no one else may write to it or "
+		    "enter it; choose a new one, such as --socket %s (a directory "
+		    "that does not exist is made 0700)", dir, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777), other);
 		return -1;
 	}
 	return 0;
@@ -144,7 +177,12 @@ listen_open(const char *path)
 	mode_t mask;
 	int fd, r;
 
-	if (address(&sa, path) == -1 || private_dir(path) == -1)
+	if (address(&sa, path) == -1) {
+		mipc_warn("socket path %s is too long (%zu bytes, at most %zu): "
+		    "choose a shorter --socket", path, strlen(path), listen_path_max());
+		return -1;
+	}
+	if (private_dir(path) == -1)
 		return -1;
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {

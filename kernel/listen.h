@@ -14,12 +14,16 @@
  */
 int	listen_default_path(char *buf, size_t size);
 
+/* The longest socket path the system takes, in bytes. */
+size_t	listen_path_max(void);
+
 /* How a refusal line starts: the kernel sends it to a client it will not
    take (too many clients, no descriptor left), then closes. */
 #define LISTEN_REFUSED	"ERR ENOSPC refused: "
 
 /*
- * Makes the socket's directory (0700, owned by us, checked with lstat),
+ * Makes the socket's directory (0700) if it does not exist, and checks with
+ * lstat that it is a directory, ours, that no one else may write to or enter,
  * replaces a socket file left by a dead kernel, refuses a live one, and binds
  * and listens with mode 0600.  Returns the non-blocking fd, or -1 after
  * printing why.
@@ -39,7 +43,8 @@ int	listen_refuse(int fd, struct logw *log, int err);
    bound (not another kernel's, started there since). */
 void	listen_close(int fd, const char *path);
 
-/* Connects to a kernel's socket.  Returns the fd, or -1 with errno. */
+/* Connects to a kernel's socket.  Returns the fd, or -1 with errno
+   (ENAMETOOLONG: longer than listen_path_max()); prints nothing. */
 int	listen_connect(const char *path);
 
 #endif

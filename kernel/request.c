@@ -6,8 +6,11 @@
  * TEXT may hold commas, braces and '=', even ",.pid=", so the parser reads
  * the numeric tail from the right: the closing brace, the port, ",.port=",
  * the pid, ",.pid=", and what is left between "{.message=" and there is TEXT.
- * Every rejection names what was expected and the column (from 1, counting
- * bytes of the line as given) where it was expected.
+ * Every rejection says what is wrong and the column (from 1, counting bytes
+ * of the line as given) where it is: what was expected there, and what was
+ * found instead.  A request written with C's spacing, blanks after its
+ * commas, is common enough to get a message of its own, with the request
+ * written as it should be.
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +58,42 @@ has_key(const char *s, size_t lo, size_t at, const struct key *k)
 }
 
 /*
+ * Where the value after the key starts, if the key is there with a value
+ * that holds no comma (".port=abc}"): what follows is then meant as the
+ * value, not as more TEXT.  0 if there is no such key.
+ */
+static size_t
+value_start(const char *s, size_t lo, size_t end, const struct key *k)
+{
+	for (size_t v = end; v > lo; v--) {
+		if (ends_with(s, lo, v, k))
+			return v;
+		if (s[v - 1] == ',')
+			return 0;	/* a comma in it: TEXT, or another field */
+	}
+	return 0;
+}
+
+/* Appends ", not 'BYTES'" to why, if the bytes can be shown on a line as
+   they are; a long run is shown cut, and says so. */
+static void
+not_these(char *why, size_t whysz, const char *p, size_t n)
+{
+	size_t len;
+
+	if (whysz == 0)
+		return;
+	len = strlen(why);
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < ' ' || p[i] > '~')
+			return;
+	if (n > 24)
+		snprintf(why + len, whysz - len, ", not '%.24s...'", p);
+	else
+		snprintf(why + len, whysz - len, ", not '%.*s'", (int)n, p);
+}
+
+/*
  * Reads one numeric field from the right: the digits ending just before
  * s[end], and its key before them; `before` is the key of the field before
  * it, whose presence means this field is missing altogether.  Returns 0 with
@@ -65,11 +104,22 @@ field(const char *s, size_t lo, size_t end, const struct key *k,
     const struct key *before, unsigned long long *v, size_t *keystart,
     char *why, size_t whysz)
 {
-	size_t b = end;
+	size_t b = end, vs;
 	unsigned long long n = 0;
 
 	while (b > lo && s[b - 1] >= '0' && s[b - 1] <= '9')
 		b--;
+	if (!ends_with(s, lo, b, k) && (vs = value_start(s, lo, end, k)) != 0) {
+		/* The key is there; what follows it is no number. */
+		if (is_blank(s[end - 1]))
+			snprintf(why, whysz, "unexpected blank at column %zu", end);
+		else {
+			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
+			    k->what, k->max, vs + 1);
+			not_these(why, whysz, s + vs, end - vs);
+		}
+		return -1;
+	}
 	if (b == end) {
 		if (end > lo && s[end - 1] == '=')
 			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
@@ -90,16 +140,16 @@ field(const char *s, size_t lo, size_t end, const struct key *k,
 			    "column %zu", k->what, b + 1);
 		return -1;
 	}
-	if (end - b > 10) {
-		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
-		    k->what, k->max, b + 1);
-		return -1;
-	}
-	for (size_t i = b; i < end; i++)
+	for (size_t i = b; i < end && i < b + 11; i++)
 		n = n * 10 + (unsigned long long)(s[i] - '0');
-	if (n > k->max) {
-		snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu",
-		    k->what, k->max, b + 1);
+	if (end - b > 10 || n > k->max) {
+		if (end - b > 20)
+			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu, "
+			    "not a number of %zu digits", k->what, k->max, b + 1,
+			    end - b);
+		else
+			snprintf(why, whysz, "expected a %s (1 to %llu) at column %zu, "
+			    "not %.*s", k->what, k->max, b + 1, (int)(end - b), s + b);
 		return -1;
 	}
 	if (!ends_with(s, lo, b, k)) {
@@ -131,6 +181,85 @@ field(const char *s, size_t lo, size_t end, const struct key *k,
 	return 0;
 }
 
+/*
+ * Appends ": write FIXED" to why, if the n bytes of fixed are a request the
+ * parser takes and all of them fit; otherwise leaves why as it is.
+ */
+static void
+write_instead(char *why, size_t whysz, const char *fixed, int n)
+{
+	struct request r;
+	char unused[8];
+	size_t len = whysz > 0 ? strlen(why) : 0;
+
+	if (whysz > 0 && n > 0 && (size_t)n < MIPC_LINE_MAX + 1 &&
+	    req_parse(fixed, (size_t)n, &r, unused, sizeof unused) == E_OK &&
+	    len + sizeof ": write " + (size_t)n <= whysz)
+		snprintf(why + len, whysz - len, ": write %s", fixed);
+}
+
+/*
+ * A request written with blanks after its commas, C's way:
+ *
+ *     {.message=x, .pid=1234, .port=85}
+ *
+ * The tail is read from the right as the parser reads it, but with blanks
+ * let in after each of its two commas.  If there were some, why says where
+ * the first is, and how the request is written (if that parses, and fits).
+ * line[b..e) is the request, from its "c "/"r " if any; text is where TEXT
+ * starts.  Returns 1 if it said so, 0 if the blanks are not what is wrong.
+ */
+static int
+blanks_after_commas(const char *line, size_t b, size_t text, size_t e,
+    char *why, size_t whysz)
+{
+	static const char *const keys[] = { ".port=", ".pid=" };
+	size_t comma[2], digits[2], ndigits[2], at = e - 1, first = 0;
+	char fixed[MIPC_LINE_MAX + 1];
+	int n;
+
+	for (int f = 0; f < 2; f++) {
+		size_t klen = strlen(keys[f]), d = at;
+		while (d > text && line[d - 1] >= '0' && line[d - 1] <= '9')
+			d--;
+		if (d == at || d - text < klen ||
+		    memcmp(line + d - klen, keys[f], klen) != 0)
+			return 0;
+		digits[f] = d;
+		ndigits[f] = at - d;
+		at = d - klen;
+		while (at > text && is_blank(line[at - 1]))
+			at--;
+		if (at == text || line[at - 1] != ',')
+			return 0;
+		if (at < d - klen)
+			first = at;		/* the pid's comma, if both */
+		comma[f] = --at;
+	}
+	if (first == 0)
+		return 0;
+	n = snprintf(fixed, sizeof fixed, "%.*s,.pid=%.*s,.port=%.*s}",
+	    (int)(comma[1] - b), line + b, (int)ndigits[1], line + digits[1],
+	    (int)ndigits[0], line + digits[0]);
+	snprintf(why, whysz, "no blank allowed after ',' at column %zu", first);
+	write_instead(why, whysz, fixed, n);
+	return 1;
+}
+
+/* "{ .message=": the blanks in line[brace + 1..m) are what is wrong; says
+   so, and how the request is written, as blanks_after_commas() does. */
+static void
+blank_after_brace(const char *line, size_t start, size_t brace, size_t m,
+    size_t e, char *why, size_t whysz)
+{
+	char fixed[MIPC_LINE_MAX + 1];
+	int n = snprintf(fixed, sizeof fixed, "%.*s%.*s", (int)(brace + 1 - start),
+	    line + start, (int)(e - m), line + m);
+
+	snprintf(why, whysz, "no blank allowed after '{' at column %zu", brace + 1);
+	write_instead(why, whysz, fixed, n);
+}
+
 enum mipc_err
 req_parse(const char *line, size_t len, struct request *req, char *why, size_t whysz)
 {
@@ -153,6 +282,7 @@ req_parse(const char *line, size_t len, struct request *req, char *why, size_t w
 		e--;
 	while (b < e && is_blank(line[b]))
 		b++;
+	size_t start = b;
 	if (b == e) {
 		snprintf(why, whysz, "expected a request '{.message=TEXT,.pid=PID,"
 		    ".port=PORT}' at column %zu", b + 1);
@@ -171,7 +301,15 @@ req_parse(const char *line, size_t len, struct request *req, char *why, size_t w
 		return E_EINVAL;
 	}
 	if (e - b < sizeof head - 1 || memcmp(line + b, head, sizeof head - 1) != 0) {
-		snprintf(why, whysz, "expected '.message=' at column %zu", b + 2);
+		size_t m = b + 1;
+		while (m < e && is_blank(line[m]))
+			m++;
+		if (m > b + 1 && e - m >= sizeof head - 2 &&
+		    memcmp(line + m, head + 1, sizeof head - 2) == 0)
+			blank_after_brace(line, start, b, m, e, why, whysz);
+		else
+			snprintf(why, whysz, "expected '.message=' at column %zu",
+			    b + 2);
 		return E_EINVAL;
 	}
 	size_t text = b + sizeof head - 1;
@@ -193,10 +331,10 @@ req_parse(const char *line, size_t len, struct request *req, char *why, size_t w
 		return E_EINVAL;
 	}
 	if (field(line, text, e - 1, &port_key, &pid_key, &v, &at, why, whysz) == -1)
-		return E_EINVAL;
+		goto bad_tail;
 	req->port = (uint16_t)v;
 	if (field(line, text, at, &pid_key, NULL, &v, &at, why, whysz) == -1)
-		return E_EINVAL;
+		goto bad_tail;
 	req->pid = (uint32_t)v;
 
 	/* What is left is TEXT: none of NUL, CR, LF in it (the first, if any,
@@ -223,6 +361,11 @@ req_parse(const char *line, size_t len, struct request *req, char *why, size_t w
 	memcpy(req->text, line + text, req->len);
 	req->text[req->len] = '\0';
 	return E_OK;
+
+bad_tail:
+	/* Blanks after the commas are what to fix first, if there are any. */
+	(void)blanks_after_commas(line, start, text, e, why, whysz);
+	return E_EINVAL;
 }
 
 int

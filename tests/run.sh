@@ -7,9 +7,15 @@
 #
 # The tests: the unit test binaries (build/.../tests/test_*), every scenario
 # in scenarios/ on every event backend the binary has, the scenarios in
-# tests/scenarios/ that must fail (fail-*: exit 1, syntax-*: exit 2), and the
-# integration scripts tests/t_*.sh.  A failing test's output is printed; a
-# passing one's is thrown away.
+# tests/scenarios/ that must fail (fail-*: exit 1, syntax-*: exit 2), the
+# integration scripts tests/t_*.sh on every backend, and the scripts
+# tests/make_*.sh once.  A failing test's output is printed; a passing
+# one's is thrown away.  A NAME that no test matches is an error.
+#
+# A scenario's lines "# error: TEXT" name a message its run must print
+# (on standard output or error, the echo of the comment aside): a parser
+# that lost a rule fails the scenario that shows it.  Every fail-* and
+# syntax-* scenario names at least one.
 
 MIPC=${MIPC:-bin/mipc}
 BUILD=${BUILD:-build/default}
@@ -61,6 +67,7 @@ limited() {
 }
 
 result() {	# result NAME OK OUTFILE
+	echo "$1" >>"$tmp/names"
 	if [ "$2" = 1 ]; then
 		echo "PASS $1"
 		passed=$((passed + 1))
@@ -73,29 +80,54 @@ result() {	# result NAME OK OUTFILE
 
 FILTERS="$*"
 
-# Unit tests: each binary prints its own PASS/FAIL lines.
+# Checks that the output of the scenario FILE shows every message its
+# "# error:" lines name; REQUIRED=1: it must name one.  What is missing is
+# added to OUTFILE.
+shows_errors() {	# shows_errors FILE OUTFILE REQUIRED
+	sed -n 's/^# error: //p' "$1" | tr -d '\r' >"$tmp/errors"
+	if [ ! -s "$tmp/errors" ]; then
+		[ "$3" = 1 ] || return 0
+		echo "$1 names no message it must print (a line '# error: TEXT')" >>"$2"
+		return 1
+	fi
+	grep -v '^#' "$2" >"$tmp/shown"
+	shown=1
+	while IFS= read -r e; do
+		grep -F -q -- "$e" "$tmp/shown" && continue
+		echo "the output lacks: $e" >>"$2"
+		shown=0
+	done <"$tmp/errors"
+	[ $shown = 1 ]
+}
+
+# Unit tests: each binary prints its own PASS/FAIL lines.  A suite that a
+# NAME names runs whole; otherwise each NAME picks the cases it is part of.
+: >"$tmp/names"
 for bin in "$BUILD"/tests/test_*; do
 	[ -x "$bin" ] || continue
 	suite=${bin##*/test_}
-	arg=
+	args=
 	if [ -n "$FILTERS" ]; then
-		match=
+		args=$FILTERS
 		for f in $FILTERS; do
-			case "$suite" in *"$f"*) match=1 ;; esac
+			case "$suite" in *"$f"*) args= ;; esac
 		done
-		[ -z "$match" ] && arg=$(echo "$FILTERS" | cut -d' ' -f1)
 	fi
-	limited "$bin" $arg >"$tmp/out" 2>&1
-	while IFS= read -r line; do
-		case $line in
-		PASS*) echo "$line"; passed=$((passed + 1)) ;;
-		FAIL*) echo "$line"; failed=$((failed + 1)) ;;
-		*) echo "$line" ;;
-		esac
-	done <"$tmp/out"
-	if ! grep -q '^\(PASS\|FAIL\)' "$tmp/out" && [ -z "$arg" ]; then
-		result "unit/$suite" 0 "$tmp/out"
-	fi
+	for arg in ${args:-.}; do
+		[ "$arg" = . ] && arg=		# every case
+		limited "$bin" $arg >"$tmp/out" 2>&1
+		while IFS= read -r line; do
+			case $line in
+			PASS*) echo "$line"; passed=$((passed + 1)) ;;
+			FAIL*) echo "$line"; failed=$((failed + 1)) ;;
+			*) echo "$line" ;;
+			esac
+		done <"$tmp/out"
+		sed -n 's/^\(PASS\|FAIL\) \([^ ]*\).*/\2/p' "$tmp/out" >>"$tmp/names"
+		if ! grep -q '^\(PASS\|FAIL\)' "$tmp/out" && [ -z "$arg" ]; then
+			result "unit/$suite" 0 "$tmp/out"
+		fi
+	done
 done
 
 backends=$("$MIPC" --backends 2>/dev/null)
@@ -111,6 +143,7 @@ for be in $backends; do
 		st=$?
 		ok=0; [ $st -eq 0 ] && ok=1
 		[ $ok = 1 ] || echo "    (exit status $st)" >>"$tmp/out"
+		shows_errors "$f" "$tmp/out" 0 || ok=0
 		result "$name" $ok "$tmp/out"
 	done
 	for f in tests/scenarios/*.mipc; do
@@ -128,6 +161,7 @@ for be in $backends; do
 		st=$?
 		ok=0; [ $st -eq $want ] && ok=1
 		[ $ok = 1 ] || echo "    (exit status $st, expected $want)" >>"$tmp/out"
+		shows_errors "$f" "$tmp/out" $((want != 0)) || ok=0
 		result "$name" $ok "$tmp/out"
 	done
 	for t in tests/t_*.sh; do
@@ -140,6 +174,18 @@ for be in $backends; do
 		[ $ok = 1 ] || echo "    (exit status $st)" >>"$tmp/out"
 		result "$name" $ok "$tmp/out"
 	done
+done
+
+# Scripts that need no backend, once each: the build itself.
+for t in tests/make_*.sh; do
+	[ -f "$t" ] || continue
+	name="make/$(basename "$t" .sh | sed 's/^make_//')"
+	wanted "$name" || continue
+	TMPDIR=$tmp limited sh "$t" >"$tmp/out" 2>&1
+	st=$?
+	ok=0; [ $st -eq 0 ] && ok=1
+	[ $ok = 1 ] || echo "    (exit status $st)" >>"$tmp/out"
+	result "$name" $ok "$tmp/out"
 done
 
 # mipc bench, once, on a tiny count: every case ran and nothing failed, and
@@ -178,5 +224,14 @@ if wanted "bench/smoke"; then
 	result "bench/smoke" $ok "$tmp/out"
 fi
 
+# A NAME that matched nothing is a typo, not a pass.
+nomatch=0
+for f in $FILTERS; do
+	grep -F -q -- "$f" "$tmp/names" && continue
+	echo "no test matches '$f' (names look like request.pid_range," \
+	    "scenario/poll/walkthrough, integration/epoll/t_run, make/flags)"
+	nomatch=1
+done
+
 echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+[ $failed -eq 0 ] && [ $nomatch = 0 ]

@@ -46,7 +46,7 @@ hasnt "$T/l1/kernel.log" "OS pid"
 st=0
 "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l3" tests/scenarios/fail-expect-ok.mipc >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 1 ] || fail "a false expect exited $st, not 1"
-has "$T/out" "tests/scenarios/fail-expect-ok.mipc:4"
+has "$T/out" "tests/scenarios/fail-expect-ok.mipc:5"
 has "$T/out" "1 expect held, 1 failed"
 # One listing three slots of six says so, not where the first differs.
 st=0
@@ -214,11 +214,36 @@ has "$T/lo/notes.log" "my notes"
 [ "$(awk '{ print $1 }' "$T/out" | tr '\n' ' ')" = "kernel solo " ] ||
     { cat "$T/out"; fail "mipc logs listed more than the run's logs"; }
 
+# mipc logs NAME: a log that is not there is an error at once; with -f it
+# is waited for, as tail -F waits, saying so and naming the logs that are
+# there (a misspelt NAME shows); a run that spawns NAME then writes it.
+st=0; "$MIPC" logs --log-dir "$T/lo" late >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 1 ] || fail "logs of a NAME with no log exited $st"
+has "$T/err" "no log for late in $T/lo (No such file or directory)"
+"$MIPC" logs --log-dir "$T/lo" late -f >"$T/fout" 2>"$T/ferr" &
+fpid=$!
+stop_f() { kill "$fpid" 2>/dev/null; }
+cleanup_hooks="$cleanup_hooks stop_f"
+wait_until '[ -s "$T/ferr" ]' "word from logs -f on a log not there yet"
+has "$T/ferr" "mipc: no log for late in $T/lo yet (the logs there: kernel, solo): waiting for a run to write $T/lo/late.log, ^C to stop"
+printf 'spawn late\n' >"$T/late.mipc"
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lo" "$T/late.mipc" >/dev/null ||
+    fail "late exited $?"
+wait_until 'grep -q "started: late" "$T/fout"' "log followed once a run wrote it"
+alive $fpid || fail "logs -f ended by itself"
+kill $fpid; wait $fpid 2>/dev/null
+# and a directory that is not there yet is waited for too, and said
+"$MIPC" logs --log-dir "$T/new" x -f >/dev/null 2>"$T/ferr2" &
+fpid=$!
+wait_until '[ -s "$T/ferr2" ]' "word from logs -f in a directory not there yet"
+has "$T/ferr2" "no log for x in $T/new yet ($T/new does not exist yet)"
+kill $fpid; wait $fpid 2>/dev/null
+
 # A syntax error: exit 2, reported with its line, before anything ran.
 st=0
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/l4" tests/scenarios/syntax-unknown-verb.mipc >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 2 ] || fail "a syntax error exited $st, not 2"
-has "$T/err" "syntax-unknown-verb.mipc:2: unknown verb 'frobnicate'"
+has "$T/err" "syntax-unknown-verb.mipc:4: unknown verb 'frobnicate'"
 [ ! -e "$T/l4" ] || fail "a refused run touched the log directory"
 
 # Usage errors exit 2 with a message.
@@ -244,6 +269,72 @@ refused() {	# EXPECTED-MESSAGE ARGS...
 	has "$T/err" "$want"
 	[ ! -s "$T/out" ] || fail "mipc $* printed something"
 }
+# A usage error is two lines: "mipc: MESSAGE", and where the usage is.
+usage_error() {	# EXPECTED-MESSAGE TRY-COMMAND ARGS...
+	want=$1 try=$2; shift 2
+	refused "$want" "$@"
+	[ "$(head -n 1 "$T/err")" = "mipc: $want" ] && [ "$(wc -l <"$T/err")" -eq 2 ] &&
+	    [ "$(tail -n 1 "$T/err")" = "Try 'mipc $try--help'." ] ||
+	    { cat "$T/err"; fail "mipc $*: not the shape of a usage error"; }
+}
+usage_error "run needs a scenario FILE" "run " run
+usage_error "--slots takes a number from 1 to 1024, not '0'" "run " run --slots 0 x
+usage_error "unknown option '--no-such-option'" "run " run --no-such-option=3 x
+usage_error "--slots does not apply to mipc logs (only to run and kernel)" "logs " \
+    logs --slots 4
+usage_error "--json applies to mipc bench only" "logs " logs --json
+usage_error "logs takes one NAME at most ('b' is one too many)" "logs " logs a b
+usage_error "-f follows one log: mipc logs NAME -f" "logs " logs -f
+usage_error "'Server' is not a process name (1 to 16 of a-z 0-9 _ -, starting with a letter)" \
+    "logs " logs Server
+usage_error "attach takes no argument ('x')" "attach " attach x
+usage_error "bench takes no argument ('x')" "bench " bench x
+usage_error "kernel takes no argument ('x')" "kernel " kernel x
+usage_error "--version goes alone: mipc --version" "run " run --version x
+usage_error "--slots goes with a command (run and kernel): mipc COMMAND --slots" "" --slots 3
+usage_error "unknown command 'frob'" "" frob
+usage_error "--timeout needs a value: --timeout MS" "kernel " kernel --timeout
+usage_error "--no-time takes no value" "run " run --no-time=yes x
+# One error for a socket path too long, not one from here and one from there.
+long=$T/$(printf '%0150d' 0)
+max=$("$MIPC" attach --socket "$long" 2>&1 | sed -n 's/.*at most \([0-9]*\)).*/\1/p')
+[ "${max:-0}" -ge 90 ] || fail "no length limit said for a long --socket"
+usage_error "--socket $long is too long for a Unix socket ($(printf %s "$long" |
+    wc -c | tr -d ' ') bytes, at most $max): choose a shorter one" "attach " \
+    attach --socket "$long"
+
+# Each command's --help is its own: it lists the options the command takes,
+# and no other; every one it lists is taken, and every other refused.
+commands="run kernel attach logs bench help"
+for c in $commands; do
+	"$MIPC" $c --help | sed -n 's/^  \(-[a-z], \)\{0,1\}\(--[a-z-]*\)\( [A-Z][A-Z]*\)\{0,1\} .*/\2\3/p'
+done >"$T/options"
+# and those the README names, should a usage lose one
+printf '%s\n' "--socket PATH" "--log-dir DIR" "--slots N" "--queue N" "--timeout MS" \
+    "--backend NAME" "--no-time" "--scenario FILE" "--follow" "--count N" \
+    "--rounds N" "--pin" "--json" "--help" >>"$T/options"
+sort -u -o "$T/options" "$T/options"
+[ "$(wc -l <"$T/options")" -ge 10 ] || { cat "$T/options"; fail "too few options in the usages"; }
+for c in $commands; do
+	"$MIPC" $c --help >"$T/usage" || fail "mipc $c --help exited $?"
+	head -n 1 "$T/usage" | grep -q "^usage: mipc $c" ||
+	    { cat "$T/usage"; fail "mipc $c --help is not its own usage"; }
+	while read -r o value; do
+		case $value in N|MS) v=1 ;; MODE) v=report ;; "") v= ;; *) v=x ;; esac
+		listed=0
+		grep -q -- "^  \(-[a-z], \)\{0,1\}$o\( \|$\)" "$T/usage" && listed=1
+		st=0; "$MIPC" $c $o $v --help >/dev/null 2>"$T/err" || st=$?
+		if [ $listed = 1 ] && [ $st -ne 0 ]; then
+			cat "$T/err"; fail "mipc $c lists $o but refuses it"
+		elif [ $listed = 0 ] && [ $st -ne 2 ]; then
+			fail "mipc $c takes $o, which its usage does not list"
+		fi
+	done <"$T/options"
+done
+"$MIPC" help >"$T/out" || fail "mipc help exited $?"
+has "$T/out" "usage: mipc COMMAND"
+has "$T/out" "mipc COMMAND --help"
+
 refused "--count applies to mipc bench only" run --count 5 --log-dir "$T/l6" \
     scenarios/walkthrough.mipc
 [ ! -e "$T/l6" ] || fail "a run with a bench option touched the log directory"

@@ -4,6 +4,8 @@
  */
 #define _XOPEN_SOURCE 700	/* posix_openpt(): attach on a terminal */
 
+#include <pwd.h>
+
 #include "live.h"
 
 /* The seed's session, typed by one client. */
@@ -1202,6 +1204,232 @@ TEST(shutdown_answers_what_waits)
 	close(d);
 }
 
+/*
+ * attach on a pseudo-terminal, for the cases below: its pid, and the
+ * terminal's other end in *master.  Its output piles up in the buffer of
+ * a struct term.
+ */
+struct term {
+	int	 m;		/* the terminal's other end */
+	pid_t	 pid;		/* mipc attach */
+	char	 out[16384];	/* everything it wrote */
+	size_t	 n;
+	int	 closed;	/* it has closed the terminal */
+};
+
+static void
+term_attach(struct term *t)
+{
+	memset(t, 0, sizeof *t);
+	t->m = posix_openpt(O_RDWR | O_NOCTTY);
+	ASSERT(t->m != -1);
+	ASSERT(grantpt(t->m) == 0 && unlockpt(t->m) == 0 && ptsname(t->m) != NULL);
+	t->pid = fork();
+	ASSERT(t->pid != -1);
+	if (t->pid == 0) {
+		int fd;
+		setsid();
+		if ((fd = open(ptsname(t->m), O_RDWR)) == -1)
+			_exit(126);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(t->m);
+		/* Nobody's own key bindings. */
+		setenv("INPUTRC", "/dev/null", 1);
+		execl(mipc(), mipc(), "attach", "--socket", sockpath, (char *)NULL);
+		_exit(127);
+	}
+}
+
+/* How many times needle is in s. */
+static int
+count_of(const char *s, const char *needle)
+{
+	int k = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)) != NULL; p++)
+		k++;
+	return k;
+}
+
+/* Reads what attach writes until needle is in it `times` times, after the
+   first `from` bytes, or it closed the terminal; fails at the deadline. */
+static void
+term_until(struct term *t, size_t from, const char *needle, int times)
+{
+	int64_t deadline = now_ms() + DEADLINE_MS;
+
+	while (!t->closed && (needle == NULL || count_of(t->out + from, needle) < times)) {
+		struct pollfd p = { t->m, POLLIN, 0 };
+		int64_t left = deadline - now_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) != 1)
+			TEST_FAIL_("no %d x \"%s\" from attach within %d ms; it wrote:\n%s",
+			    times, needle ? needle : "end", DEADLINE_MS, t->out);
+		ssize_t r = read(t->m, t->out + t->n, sizeof t->out - 1 - t->n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			t->closed = 1;	/* EIO (Linux) or end of file */
+			break;
+		}
+		t->n += (size_t)r;
+		t->out[t->n] = '\0';
+		ASSERT(t->n < sizeof t->out - 1);
+	}
+	if (needle != NULL && count_of(t->out + from, needle) < times)
+		TEST_FAIL_("attach closed the terminal before %d x \"%s\":\n%s",
+		    times, needle, t->out);
+}
+
+static void
+term_type(struct term *t, const char *keys)
+{
+	send_all(t->m, keys, strlen(keys));
+}
+
+/* Types quit, and checks that attach ended well. */
+static void
+term_quit(struct term *t)
+{
+	int status;
+
+	term_type(t, "quit\r");
+	term_until(t, 0, NULL, 0);
+	close(t->m);
+	ASSERT_EQ(waitpid(t->pid, &status, 0), t->pid);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * Whether attach edits lines, as the build says it should (the Makefile
+ * gives this file MIPC_EDITLINE when it found libedit or readline).
+ * Without, it ends the session and says there is nothing to check.
+ */
+static int
+term_edits(struct term *t)
+{
+	int on = strstr(t->out, "the arrow keys edit and recall lines") != NULL;
+
+#ifdef MIPC_EDITLINE
+	if (!on)
+		TEST_FAIL_("built with line editing, attach does not say it is "
+		    "on:\n%s", t->out);
+#else
+	if (on)
+		TEST_FAIL_("built without line editing, attach says it is on");
+	printf("  note: built without line editing (no libedit or readline "
+	    "found): nothing to check\n");
+	term_quit(t);
+	ASSERT_EQ(stop_kernel(), 0);
+#endif
+	return on;
+}
+
+/* Built with line editing, the up arrow brings back the last line, and
+   Enter sends it again (without, the arrow's bytes went to the kernel, as
+   a line of their own: ERR EINVAL). */
+TEST(attach_up_arrow_recalls_a_line)
+{
+	struct term t;
+
+	start_kernel(NULL);
+	term_attach(&t);
+	term_until(&t, 0, "mipc> ", 1);
+	if (!term_edits(&t))
+		return;
+	term_type(&t, "{.message=x,.pid=77,.port=9}\r");
+	term_until(&t, 0, "ERR ENOENT port 9 is not registered", 1);
+	/* Once the prompt is back after the answer: */
+	term_until(&t, (size_t)(strstr(t.out, "ERR ENOENT") - t.out), "mipc> ", 1);
+	term_type(&t, "\033[A");
+	term_type(&t, "\r");
+	term_until(&t, 0, "ERR ENOENT port 9 is not registered", 2);
+	if (strstr(t.out, "ERR EINVAL") != NULL)
+		TEST_FAIL_("the arrow was sent as a line:\n%s", t.out);
+	term_quit(&t);
+	ASSERT(strstr(t.out, "OK bye") != NULL);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/* An event that comes while a line is half typed is printed below it, and
+   the line is there again to finish: nothing typed is lost. */
+TEST(attach_event_while_typing)
+{
+	struct term t;
+	int c;
+
+	start_kernel(NULL);
+	term_attach(&t);
+	term_until(&t, 0, "mipc> ", 1);
+	if (!term_edits(&t))
+		return;
+	term_type(&t, "c {.message=x,.pid=77,.port=9}\r");
+	term_until(&t, 0, "OK port 9 registered", 1);
+	term_type(&t, "c {.message=half,.pid=77,.p");
+	term_until(&t, 0, "{.message=half,.pid=77,.p", 1);
+	/* Someone else sends us a message meanwhile. */
+	c = connect_kernel();
+	ask(c, "{.message=x,.pid=88,.port=9}", "OK linked 9<-88");
+	ask(c, "{.message=hi,.pid=88,.port=9}", "OK");
+	term_until(&t, 0, "* received \"hi\" from pid 88 via port 9", 1);
+	/* The half line is shown again below the event, and finished. */
+	size_t at = (size_t)(strstr(t.out, "* received") - t.out);
+	term_until(&t, at, "mipc> c {.message=half,.pid=77,.p", 1);
+	term_type(&t, "ort=10}\r");
+	term_until(&t, at, "OK port 10 registered", 1);
+	close(c);
+	term_quit(&t);
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
+/*
+ * The socket's directory: yours, and no one else may write to it or enter
+ * it (reading it is harmless).  One that is not is refused with a path to
+ * use instead, a new directory in it, which then works: it is made 0700.
+ */
+TEST(socket_directory_rule)
+{
+	char err[1024], shared[280], want[1200], *p;
+	const struct passwd *pw = getpwuid(getuid());
+	struct stat st;
+
+	make_dir();
+	snprintf(shared, sizeof shared, "%s/shared", dir);
+	ASSERT(mkdir(shared, 0700) == 0 && chmod(shared, 01777) == 0);
+	snprintf(sockpath, sizeof sockpath, "%s/k.sock", shared);
+	ASSERT_EQ(run_mipc(err, sizeof err, "kernel", "--socket", sockpath,
+	    "--backend", backend, (char *)NULL), 1);
+	snprintf(want, sizeof want, "mipc: %s is not private (owner uid %u, mode "
+	    "1777): the socket's directory must be yours, and no one else may "
+	    "write to it or enter it; choose a new one, such as --socket "
+	    "%s/mipc-%s/k.sock (a directory that does not exist is made 0700)",
+	    shared, (unsigned)getuid(), shared, pw != NULL ? pw->pw_name : "?");
+	ASSERT_STR_EQ(err, want);
+	/* The suggestion works. */
+	p = strstr(err, "--socket ") + 9;
+	*strchr(p, ' ') = '\0';
+	snprintf(sockpath, sizeof sockpath, "%s", p);
+	restart_kernel(NULL);
+	*strrchr(p, '/') = '\0';
+	ASSERT(lstat(p, &st) == 0 && S_ISDIR(st.st_mode));
+	ASSERT_EQ(st.st_mode & 07777, 0700);
+	ASSERT_EQ(stop_kernel(), 0);
+
+	/* Others may read it, but not enter or write to it: it will do. */
+	snprintf(shared, sizeof shared, "%s/readable", dir);
+	ASSERT(mkdir(shared, 0700) == 0 && chmod(shared, 0744) == 0);
+	snprintf(sockpath, sizeof sockpath, "%s/k.sock", shared);
+	restart_kernel(NULL);
+	ASSERT_EQ(stop_kernel(), 0);
+	/* The group may enter: not private. */
+	ASSERT(chmod(shared, 0710) == 0);
+	ASSERT_EQ(run_mipc(err, sizeof err, "kernel", "--socket", sockpath,
+	    "--backend", backend, (char *)NULL), 1);
+	ASSERT(strstr(err, "is not private (owner uid") != NULL);
+	ASSERT(strstr(err, "mode 0710") != NULL);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(seed_session),
 	TEST_CASE(two_clients),
@@ -1242,6 +1470,9 @@ static const struct test_case cases[] = {
 	TEST_CASE(scenario_then_serve),
 	TEST_CASE(flooded_child_cut_off),
 	TEST_CASE(help_lists_the_verbs),
+	TEST_CASE(attach_up_arrow_recalls_a_line),
+	TEST_CASE(attach_event_while_typing),
+	TEST_CASE(socket_directory_rule),
 };
 
 LIVE_MAIN("live", cases)

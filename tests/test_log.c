@@ -135,16 +135,40 @@ TEST(flood_is_written_without_a_flush)
 	logw_close(&l);
 }
 
+/* A log that is off (fd -1) writes nothing anywhere, holds nothing, and
+   closes no descriptor of anyone's. */
 TEST(log_off_writes_nothing)
 {
 	struct logw l;
 	struct logw_part a = { "a", 1 };
+	int p[2], saved[3];
+	char buf[64];
+	static char big[5000];
 
+	/* Anything written to 0, 1 or 2 while it is off lands in the pipe. */
+	ASSERT(pipe(p) == 0);
+	for (int fd = 0; fd <= 2; fd++)
+		ASSERT((saved[fd] = dup(fd)) != -1 && dup2(p[1], fd) == fd);
+	memset(big, 'x', sizeof big - 1);
 	logw_fd(&l, -1, 1);
+	logw_tick(&l);
 	logw_parts(&l, &a, 1);
-	logw_printf(&l, "b");
+	logw_printf(&l, "b %s", big);
+	for (int i = 0; i < 2000; i++)		/* past the size that flushes */
+		logw_parts(&l, &a, 1);
+	size_t held = l.len;
+	char *buffer = l.buf;
 	logw_flush(&l);
 	logw_close(&l);
+	for (int fd = 0; fd <= 2; fd++)
+		ASSERT(dup2(saved[fd], fd) == fd);
+	ASSERT_EQ(held, 0);
+	ASSERT(buffer == NULL);
+	ASSERT_EQ(l.fd, -1);
+	/* Nothing in the pipe, and both its ends still open. */
+	ASSERT(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0);
+	ASSERT_EQ(read(p[0], buf, sizeof buf), -1);
+	ASSERT(fcntl(p[1], F_GETFD) != -1);
 }
 
 static const struct test_case cases[] = {

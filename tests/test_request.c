@@ -104,8 +104,13 @@ TEST(pid_range)
 	ASSERT_EQ(parse("{.message=x,.pid=4294967295,.port=2}"), E_OK);
 	ASSERT_EQ(req.pid, 4294967295u);
 	parse_fails("{.message=x,.pid=4294967296,.port=2}", E_EINVAL,
-	    "expected a pid (1 to 4294967295) at column 18");
-	parse_fails("{.message=x,.pid=99999999999999999999,.port=2}", E_EINVAL, NULL);
+	    "expected a pid (1 to 4294967295) at column 18, not 4294967296");
+	parse_fails("{.message=x,.pid=99999999999999999999,.port=2}", E_EINVAL,
+	    "expected a pid (1 to 4294967295) at column 18, not "
+	    "99999999999999999999");
+	parse_fails("{.message=x,.pid=999999999999999999999,.port=2}", E_EINVAL,
+	    "expected a pid (1 to 4294967295) at column 18, not a number of 21 "
+	    "digits");
 }
 
 TEST(port_range)
@@ -114,17 +119,18 @@ TEST(port_range)
 	    "expected a port (1 to 65535) at column 26, not 0");
 	ASSERT_EQ(parse("{.message=x,.pid=1,.port=65535}"), E_OK);
 	parse_fails("{.message=x,.pid=1,.port=65536}", E_EINVAL,
-	    "expected a port (1 to 65535) at column 26");
+	    "expected a port (1 to 65535) at column 26, not 65536");
 	ASSERT_EQ(parse("{.message=x,.pid=1,.port=1}"), E_OK);
 }
 
 TEST(signs_and_spaces_in_numbers)
 {
 	parse_fails("{.message=x,.pid=+1,.port=2}", E_EINVAL,
-	    "expected a pid (1 to 4294967295) at column 18");
-	parse_fails("{.message=x,.pid=-1,.port=2}", E_EINVAL, NULL);
+	    "expected a pid (1 to 4294967295) at column 18, not '+1'");
+	parse_fails("{.message=x,.pid=-1,.port=2}", E_EINVAL,
+	    "expected a pid (1 to 4294967295) at column 18, not '-1'");
 	parse_fails("{.message=x,.pid=1,.port= 2}", E_EINVAL,
-	    "expected a port (1 to 65535) at column 26");
+	    "expected a port (1 to 65535) at column 26, not ' 2'");
 	parse_fails("{.message=x,.pid=1 ,.port=2}", E_EINVAL,
 	    "unexpected blank at column 19");
 	parse_fails("{.message=x,.pid=1,.port=8 }", E_EINVAL,
@@ -149,6 +155,62 @@ TEST(missing_fields)
 	parse_fails("", E_EINVAL, "expected a request '{.message=TEXT,.pid=PID,"
 	    ".port=PORT}' at column 1");
 	parse_fails("   ", E_EINVAL, NULL);
+}
+
+/* A value that is no number is named where it starts, and shown. */
+TEST(value_not_a_number)
+{
+	parse_fails("{.message=hello world,.pid=1234,.port=abc}", E_EINVAL,
+	    "expected a port (1 to 65535) at column 39, not 'abc'");
+	parse_fails("{.message=x,.pid=1,.port=85x}", E_EINVAL,
+	    "expected a port (1 to 65535) at column 26, not '85x'");
+	parse_fails("{.message=x,.pid=1,.port=2 3}", E_EINVAL,
+	    "expected a port (1 to 65535) at column 26, not '2 3'");
+	parse_fails("{.message=x,.pid=abc,.port=2}", E_EINVAL,
+	    "expected a pid (1 to 4294967295) at column 18, not 'abc'");
+	/* Shown cut if long, and not at all if it holds what a line cannot. */
+	parse_fails("{.message=x,.pid=1,.port=abcdefghijklmnopqrstuvwxyz}", E_EINVAL,
+	    "expected a port (1 to 65535) at column 26, not "
+	    "'abcdefghijklmnopqrstuvwx...'");
+	parse_fails("{.message=x,.pid=1,.port=a\tb}", E_EINVAL,
+	    "expected a port (1 to 65535) at column 26");
+	/* A key inside TEXT, with a comma after it, is TEXT: the field is
+	   missing, not its value wrong. */
+	parse_fails("{.message=a,.port=b,.pid=1,.prt=2}", E_EINVAL,
+	    "expected ',.port=' at column 27");
+}
+
+/* C's spacing, blanks after the commas: said where the first is, with the
+   request as it is written. */
+TEST(blanks_after_commas)
+{
+	parse_fails("{.message=x, .pid=1234, .port=85}", E_EINVAL,
+	    "no blank allowed after ',' at column 12: write "
+	    "{.message=x,.pid=1234,.port=85}");
+	parse_fails("{.message=x,.pid=1234,\t.port=85}", E_EINVAL,
+	    "no blank allowed after ',' at column 22: write "
+	    "{.message=x,.pid=1234,.port=85}");
+	parse_fails("c  {.message=x, .pid=1234,.port=85}", E_EINVAL,
+	    "no blank allowed after ',' at column 15: write "
+	    "c  {.message=x,.pid=1234,.port=85}");
+	/* No "write" for a request that would still be wrong. */
+	parse_fails("{.message=x, .pid=0, .port=85}", E_EINVAL,
+	    "no blank allowed after ',' at column 12");
+	/* TEXT may hold ", .pid=": only the tail's commas are looked at. */
+	parse_fails("{.message=a, .pid=1, .pid=2, .port=3}", E_EINVAL,
+	    "no blank allowed after ',' at column 20: write "
+	    "{.message=a, .pid=1,.pid=2,.port=3}");
+	ASSERT_EQ(parse("{.message=a, .pid=1,.pid=2,.port=3}"), E_OK);
+	ASSERT_STR_EQ(req.text, "a, .pid=1");
+	ASSERT_EQ(req.pid, 2);
+	/* A "write" that does not fit the answer is left out, not cut. */
+	char line[300], small[100];
+	snprintf(line, sizeof line, "{.message=%080d, .pid=1,.port=2}", 0);
+	ASSERT_EQ(req_parse(line, strlen(line), &req, small, sizeof small), E_EINVAL);
+	ASSERT_STR_EQ(small, "no blank allowed after ',' at column 91");
+	parse_fails("{ .message=x,.pid=1,.port=2}", E_EINVAL,
+	    "no blank allowed after '{' at column 1: write "
+	    "{.message=x,.pid=1,.port=2}");
 }
 
 TEST(reordered_fields)
@@ -276,6 +338,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(port_range),
 	TEST_CASE(signs_and_spaces_in_numbers),
 	TEST_CASE(missing_fields),
+	TEST_CASE(value_not_a_number),
+	TEST_CASE(blanks_after_commas),
 	TEST_CASE(reordered_fields),
 	TEST_CASE(junk_after_brace),
 	TEST_CASE(nul_bytes),
