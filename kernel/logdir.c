@@ -207,10 +207,10 @@ remove_last_run(struct logdir *d, char *why, size_t whysz)
 }
 
 int
-logdir_open(struct logdir *d, const char *dir, int keep, char *why, size_t whysz)
+logdir_open(struct logdir *d, const char *dir, char *why, size_t whysz)
 {
 	struct stat st;
-	int fd, e;
+	int e;
 
 	memset(d, 0, sizeof *d);
 	d->lockfd = -1;
@@ -247,21 +247,23 @@ logdir_open(struct logdir *d, const char *dir, int keep, char *why, size_t whysz
 		e = errno;
 		goto fail;
 	}
-	/* Nothing goes before it is sure the kernel's own log can be written. */
-	if ((fd = logdir_open_log(d, "kernel", why, whysz)) == -1) {
-		e = errno;
-		goto fail;
-	}
-	close(fd);
-	if (!keep && remove_last_run(d, why, whysz) == -1) {
-		e = errno;
-		goto fail;
-	}
 	return 0;
 fail:
 	logdir_close(d);
 	errno = e;
 	return -1;
+}
+
+int
+logdir_clear(struct logdir *d, char *why, size_t whysz)
+{
+	int fd;
+
+	/* Nothing goes before it is sure the kernel's own log can be written. */
+	if ((fd = logdir_open_log(d, "kernel", why, whysz)) == -1)
+		return -1;
+	close(fd);
+	return remove_last_run(d, why, whysz);
 }
 
 char *

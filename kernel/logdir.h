@@ -2,9 +2,10 @@
  * logdir.h - the log directory, which belongs to one kernel at a time.
  *
  * A kernel takes its log directory before it writes anything there: it
- * makes the directory if need be (0700, with any missing parents), locks
- * the file kernel.pid in it, and only then removes the last run's logs.  A
- * second kernel on the same directory finds the lock held and goes, having
+ * makes the directory if need be (0700, with any missing parents) and
+ * locks the file kernel.pid in it (logdir_open); only once it is sure to
+ * start does it remove the last run's logs (logdir_clear).  A second
+ * kernel on the same directory finds the lock held and goes, having
  * touched nothing.  The lock is an fcntl() record lock: the system drops it
  * when the kernel exits or is killed, even by SIGKILL, and a forked child
  * never holds it.  Every log is then opened through here (log_open): 0600,
@@ -32,18 +33,25 @@ struct logdir {
 /*
  * Takes the log directory dir for this process: makes it 0700 (and its
  * missing parents) if it is not there, uses it as it is if it is; locks
- * DIR/kernel.pid and writes this process's pid in it; checks that
- * DIR/kernel.log can be opened; and then, unless keep, removes the last
- * run's logs: kernel.log, and each kernel.log.1 and NAME.log whose first
- * line is one a run starts a log with (log_is_ours), never anything else.
- * Returns 0, or -1 with errno and a one-line why that says what to do:
- * EBUSY when another kernel holds dir ("... in use by a running kernel
- * (pid N): choose another --log-dir"), having touched nothing in it;
- * EINVAL when something other than a log is where one goes; else the
- * system's error.  One struct logdir per directory and process.
+ * DIR/kernel.pid and writes this process's pid in it.  Nothing else in
+ * the directory is touched.  Returns 0, or -1 with errno and a one-line
+ * why that says what to do: EBUSY when another kernel holds dir ("log
+ * directory DIR is in use by a running kernel (pid N): choose another
+ * --log-dir"), having touched nothing in it; EINVAL when something other
+ * than a file is where kernel.pid goes; else the system's error.  One
+ * struct logdir per directory and process.
  */
-int	logdir_open(struct logdir *d, const char *dir, int keep, char *why,
-	    size_t whysz);
+int	logdir_open(struct logdir *d, const char *dir, char *why, size_t whysz);
+/*
+ * A new run begins in d: checks that DIR/kernel.log can be opened, then
+ * removes the last run's logs: kernel.log, and each kernel.log.1 and
+ * NAME.log whose first line is one a run starts a log with (log_is_ours);
+ * never anything else, never a link or anything but a regular file.  The
+ * second file of a `mipc run` keeps the first one's logs: no call.
+ * Returns 0, or -1 with errno (EINVAL: kernel.log is not a file) and why,
+ * having removed nothing.
+ */
+int	logdir_clear(struct logdir *d, char *why, size_t whysz);
 /*
  * Opens DIR/NAME.log (NAME as log_name_ok, or "kernel") for appending, as
  * log_open does: 0600 when made, never through a link, never waiting, a
@@ -60,11 +68,13 @@ int	logdir_open_log(struct logdir *d, const char *name, char *why,
  */
 int	logdir_open_file(struct logdir *d, const char *path, int flags,
 	    const char *option, char *why, size_t whysz);
-/* DIR/NAME.log into buf.  Returns buf, or NULL if it does not fit. */
+/* DIR/NAME.log into buf (NAME NULL: DIR/kernel.pid).  Returns buf, or NULL
+   if it does not fit. */
 char	*logdir_path(const struct logdir *d, const char *name, char *buf,
 	    size_t size);
 /* Gives the directory up: empties kernel.pid and unlocks it.  Harmless on a
-   struct logdir that logdir_open failed on, or already closed. */
+   struct logdir that logdir_open failed on, one already closed, or one
+   all zeros (never opened). */
 void	logdir_close(struct logdir *d);
 
 #endif

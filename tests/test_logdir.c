@@ -137,6 +137,20 @@ mode_of(const char *path)
 		TEST_FAIL_("why has \"%s\":\n    got \"%s\"", (s), why); \
 } while (0)
 
+/* What a kernel does that starts a new run in dir: takes it, and clears
+   it of the last run's logs.  0, or -1 having given it up. */
+static int
+open_clear(struct logdir *d, const char *dir)
+{
+	if (logdir_open(d, dir, why, sizeof why) == -1)
+		return -1;
+	if (logdir_clear(d, why, sizeof why) == -1) {
+		logdir_close(d);
+		return -1;
+	}
+	return 0;
+}
+
 /* Forks a process that runs fn(arg) and exits with its result. */
 static pid_t
 in_child(int (*fn)(void *), void *arg)
@@ -173,7 +187,7 @@ refused_naming(void *arg)
 	struct logdir d;
 	char pid[32];
 
-	if (logdir_open(&d, logs, 0, why, sizeof why) == 0)
+	if (logdir_open(&d, logs, why, sizeof why) == 0)
 		return 1;
 	if (errno != EBUSY)
 		return 2;
@@ -195,7 +209,7 @@ taken(void *arg)
 	struct logdir d;
 
 	(void)arg;
-	if (logdir_open(&d, logs, 1, why, sizeof why) == -1) {
+	if (logdir_open(&d, logs, why, sizeof why) == -1) {
 		fprintf(stderr, "  refused with \"%s\"\n", why);
 		return 1;
 	}
@@ -211,7 +225,7 @@ TEST(made_dir_is_0700_and_logs_0600)
 
 	fresh();
 	snprintf(deep, sizeof deep, "%s/a/b/logs", top);
-	ASSERT_EQ(logdir_open(&d, deep, 0, why, sizeof why), 0);
+	ASSERT_EQ(logdir_open(&d, deep, why, sizeof why), 0);
 	ASSERT_EQ(mode_of(deep), 0700);
 	snprintf(deep, sizeof deep, "%s/a", top);
 	ASSERT_EQ(mode_of(deep), 0700);		/* the parents it made too */
@@ -234,13 +248,13 @@ TEST(existing_dir_is_used_as_it_is)
 	ASSERT(mkdir(logs, 0755) == 0);
 	ASSERT(chmod(logs, 0751) == 0);
 	put(in_logs("old.log"), "kept\n");
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT_EQ(mode_of(logs), 0751);
 	ASSERT_EQ(mode_of(in_logs("old.log")), 0644);
 	logdir_close(&d);
 	/* A file where the directory goes is not one. */
 	put(in_logs("file"), "x\n");
-	ASSERT_EQ(logdir_open(&d, in_logs("file"), 0, why, sizeof why), -1);
+	ASSERT_EQ(logdir_open(&d, in_logs("file"), why, sizeof why), -1);
 	ASSERT_EQ(errno, ENOTDIR);
 	ASSERT_WHY_HAS("is not a directory: choose another --log-dir");
 }
@@ -253,7 +267,7 @@ TEST(symlink_is_refused_and_not_written_through)
 	fresh();
 	snprintf(target, sizeof target, "%s/precious", top);
 	put(target, "mine\n");
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT(symlink(target, in_logs("x.log")) == 0);
 	ASSERT_EQ(logdir_open_log(&d, "x", why, sizeof why), -1);
 	ASSERT_EQ(errno, EINVAL);
@@ -278,7 +292,7 @@ TEST(fifo_without_reader_is_refused_at_once)
 
 	alarm(DEADLINE);
 	fresh();
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT(mkfifo(in_logs("x.log"), 0600) == 0);
 	ASSERT_EQ(logdir_open_log(&d, "x", why, sizeof why), -1);
 	ASSERT_EQ(errno, EINVAL);
@@ -295,7 +309,7 @@ TEST(fifo_with_reader_is_refused)
 
 	alarm(DEADLINE);
 	fresh();
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT(mkfifo(in_logs("x.log"), 0600) == 0);
 	ASSERT((rd = open(in_logs("x.log"), O_RDONLY | O_NONBLOCK)) != -1);
 	ASSERT_EQ(logdir_open_log(&d, "x", why, sizeof why), -1);
@@ -315,14 +329,17 @@ TEST(kernel_log_fifo_stops_the_kernel_at_once)
 	ASSERT(mkdir(logs, 0700) == 0);
 	ASSERT(mkfifo(in_logs("kernel.log"), 0600) == 0);
 	put(in_logs("a.log"), "started: a, pid 5, reply default\n");
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), -1);
+	ASSERT_EQ(logdir_open(&d, logs, why, sizeof why), 0);
+	ASSERT_EQ(logdir_clear(&d, why, sizeof why), -1);
 	ASSERT_EQ(errno, EINVAL);
 	ASSERT_WHY_HAS("kernel.log is a FIFO, not a regular file");
 	ASSERT(exists(in_logs("a.log")));	/* the last run's logs stay */
+	logdir_close(&d);
 	ASSERT_STR_EQ(slurp(in_logs("kernel.pid")), "");	/* given back */
 	/* and the lock with it: once the FIFO goes, the directory is free */
 	ASSERT(unlink(in_logs("kernel.log")) == 0);
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
+	ASSERT(!exists(in_logs("a.log")));
 	logdir_close(&d);
 }
 
@@ -334,7 +351,7 @@ TEST(socket_directory_and_device_are_refused)
 
 	alarm(DEADLINE);
 	fresh();
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	ASSERT(strlen(in_logs("s.log")) < sizeof sun.sun_path);
@@ -367,7 +384,7 @@ TEST(hard_link_is_refused)
 	fresh();
 	snprintf(other, sizeof other, "%s/other", top);
 	put(other, "mine\n");
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT(link(other, in_logs("x.log")) == 0);
 	ASSERT_EQ(logdir_open_log(&d, "x", why, sizeof why), -1);
 	ASSERT_EQ(errno, EINVAL);
@@ -376,12 +393,23 @@ TEST(hard_link_is_refused)
 	logdir_close(&d);
 }
 
+TEST(zeroed_logdir_closes_harmlessly)
+{
+	struct logdir d;
+	int null = open("/dev/null", O_RDONLY);
+
+	ASSERT(null != -1 && dup2(null, 0) == 0);
+	memset(&d, 0, sizeof d);	/* a kernel whose start failed earlier */
+	logdir_close(&d);
+	ASSERT(fcntl(0, F_GETFD) != -1);	/* fd 0 (lockfd 0) was not closed */
+}
+
 TEST(bad_name_is_refused)
 {
 	struct logdir d;
 
 	fresh();
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT_EQ(logdir_open_log(&d, "../x", why, sizeof why), -1);
 	ASSERT_EQ(errno, EINVAL);
 	ASSERT_STR_EQ(why, "'../x' cannot name a log");
@@ -397,7 +425,7 @@ TEST(events_file_is_emptied_and_appended)
 	fresh();
 	snprintf(path, sizeof path, "%s/events.jsonl", top);	/* outside logs */
 	put(path, "{\"seq\":1}\n");
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT((fd = logdir_open_file(&d, path, LOG_EMPTY, "--events", why,
 	    sizeof why)) != -1);
 	ASSERT_STR_EQ(slurp(path), "");
@@ -417,7 +445,7 @@ TEST(second_kernel_is_refused_with_the_first_ones_pid)
 
 	alarm(DEADLINE);
 	fresh();
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT_EQ(status_of(in_child(refused_naming, &me)), 0);
 	logdir_close(&d);
 	ASSERT_STR_EQ(slurp(in_logs("kernel.pid")), "");
@@ -456,7 +484,7 @@ TEST(refused_kernel_touches_nothing)
 
 	alarm(DEADLINE);
 	fresh();
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	put(in_logs("kernel.log"), "kernel started: backend poll\n");
 	put(in_logs("a.log"), "started: a, pid 5, reply default\n");
 	put(in_logs("notes.log"), "my notes\n");
@@ -475,7 +503,7 @@ hold_until_killed(void *arg)
 	struct logdir d;
 	int fd = *(int *)arg;
 
-	if (logdir_open(&d, logs, 0, why, sizeof why) == -1)
+	if (logdir_open(&d, logs, why, sizeof why) == -1)
 		return 1;
 	if (write(fd, "y", 1) != 1)
 		return 2;
@@ -495,12 +523,12 @@ TEST(lock_dies_with_its_kernel_killed)
 	pid_t holder = in_child(hold_until_killed, &p[1]);
 	ASSERT_EQ(read(p[0], &c, 1), 1);
 	ASSERT_EQ(status_of(in_child(refused_naming, &holder)), 0);
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), -1);
+	ASSERT_EQ(logdir_open(&d, logs, why, sizeof why), -1);
 	ASSERT_EQ(errno, EBUSY);
 	ASSERT(kill(holder, SIGKILL) == 0);
 	ASSERT_EQ(status_of(holder), 128 + SIGKILL);
 	/* Its pid is still in the file; the lock is what counts. */
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	logdir_close(&d);
 }
 
@@ -522,7 +550,7 @@ TEST(forked_children_do_not_hold_the_lock)
 	alarm(DEADLINE);
 	fresh();
 	ASSERT(pipe(p) == 0);
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	pid_t child = in_child(linger, &p[0]);
 	logdir_close(&d);
 	/* The kernel is gone; its child, still running, keeps nothing. */
@@ -538,12 +566,12 @@ TEST(same_process_takes_it_again_after_close)
 
 	alarm(DEADLINE);
 	fresh();
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	logdir_close(&d);
 	logdir_close(&d);			/* twice: harmless */
-	ASSERT_EQ(logdir_open(&d, logs, 1, why, sizeof why), 0);	/* mipc run's next file */
+	ASSERT_EQ(logdir_open(&d, logs, why, sizeof why), 0);	/* mipc run's next file */
 	/* Not twice at once, even in one process... */
-	ASSERT_EQ(logdir_open(&e, logs, 0, why, sizeof why), -1);
+	ASSERT_EQ(logdir_open(&e, logs, why, sizeof why), -1);
 	ASSERT_EQ(errno, EBUSY);
 	char pid[32];
 	snprintf(pid, sizeof pid, "(pid %ld)", (long)me);
@@ -561,7 +589,7 @@ TEST(lock_file_is_never_a_log)
 
 	alarm(DEADLINE);
 	fresh();
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT_EQ(logdir_open_file(&d, in_logs("kernel.pid"), 0, "--events", why,
 	    sizeof why), -1);
 	ASSERT_WHY_HAS("kernel.pid is the lock of log directory");
@@ -593,12 +621,12 @@ TEST(last_runs_logs_are_removed_ours_only)
 	ASSERT(symlink(in_logs("a.log"), in_logs("e.log")) == 0);
 
 	/* keep: the second file of a run leaves them all */
-	ASSERT_EQ(logdir_open(&d, logs, 1, why, sizeof why), 0);
+	ASSERT_EQ(logdir_open(&d, logs, why, sizeof why), 0);
 	logdir_close(&d);
 	ASSERT(exists(in_logs("a.log")) && exists(in_logs("kernel.log.1")));
 	ASSERT_STR_EQ(slurp(in_logs("kernel.log")), "whatever is there\n");
 
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), 0);
+	ASSERT_EQ(open_clear(&d, logs), 0);
 	ASSERT(!exists(in_logs("kernel.log")));
 	ASSERT(!exists(in_logs("kernel.log.1")));
 	ASSERT(!exists(in_logs("a.log")));
@@ -619,12 +647,12 @@ TEST(unusable_directory_says_what_to_do)
 	struct logdir d;
 
 	fresh();
-	ASSERT_EQ(logdir_open(&d, "", 0, why, sizeof why), -1);
+	ASSERT_EQ(logdir_open(&d, "", why, sizeof why), -1);
 	ASSERT_WHY_HAS("choose another --log-dir");
 	if (geteuid() == 0)
 		return;			/* root makes directories anywhere */
 	ASSERT(chmod(top, 0500) == 0);
-	ASSERT_EQ(logdir_open(&d, logs, 0, why, sizeof why), -1);
+	ASSERT_EQ(logdir_open(&d, logs, why, sizeof why), -1);
 	ASSERT_EQ(errno, EACCES);
 	ASSERT_WHY_HAS("cannot make log directory ");
 	ASSERT_WHY_HAS("(choose another --log-dir)");
@@ -640,6 +668,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(kernel_log_fifo_stops_the_kernel_at_once),
 	TEST_CASE(socket_directory_and_device_are_refused),
 	TEST_CASE(hard_link_is_refused),
+	TEST_CASE(zeroed_logdir_closes_harmlessly),
 	TEST_CASE(bad_name_is_refused),
 	TEST_CASE(events_file_is_emptied_and_appended),
 	TEST_CASE(second_kernel_is_refused_with_the_first_ones_pid),
