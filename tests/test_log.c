@@ -2,6 +2,9 @@
  * test_log.c - whole, timestamped log lines (common/log.c), read back from
  * the file they were written to.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +174,259 @@ TEST(log_off_writes_nothing)
 	ASSERT(fcntl(p[1], F_GETFD) != -1);
 }
 
+/* A directory for a case's files, removed at its end. */
+static char tdir[512];
+static pid_t tdir_maker;
+
+static void
+tdir_remove(void)
+{
+	char path[700];
+	static const char *const names[] = { "k.log", "k.log.1", "k.log.1/x", "x" };
+
+	if (getpid() != tdir_maker)
+		return;
+	for (int i = 3; i >= 0; i--) {
+		snprintf(path, sizeof path, "%s/%s", tdir, names[i]);
+		(void)remove(path);
+	}
+	(void)rmdir(tdir);
+}
+
+/* tdir/NAME */
+static char *
+tpath(const char *name)
+{
+	static char buf[2][700];
+	static int i;
+
+	i = !i;
+	snprintf(buf[i], sizeof buf[i], "%s/%s", tdir, name);
+	return buf[i];
+}
+
+static void
+tdir_make(void)
+{
+	snprintf(tdir, sizeof tdir, "%s/mipc-log.XXXXXX", test_tmpdir());
+	ASSERT(mkdtemp(tdir) != NULL);
+	tdir_maker = getpid();
+	atexit(tdir_remove);
+}
+
+/* The whole of a file. */
+static char *
+file(const char *path)
+{
+	static char buf[200000];
+	size_t len = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	ASSERT(fd != -1);
+	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+TEST(open_makes_0600_and_refuses_a_link)
+{
+	struct logw l;
+	struct stat st;
+	char why[600];
+
+	tdir_make();
+	umask(022);
+	ASSERT_EQ(logw_open(&l, tpath("k.log"), 0), 0);
+	ASSERT(stat(tpath("k.log"), &st) == 0);
+	ASSERT_EQ(st.st_mode & 0777, 0600);
+	logw_close(&l);
+	ASSERT(symlink(tpath("k.log"), tpath("x")) == 0);
+	ASSERT_EQ(logw_open(&l, tpath("x"), 0), -1);
+	ASSERT_EQ(errno, EINVAL);
+	ASSERT_EQ(l.fd, -1);
+	ASSERT_EQ(log_open(tpath("x"), 0, NULL, why, sizeof why), -1);
+	ASSERT(strstr(why, "/x is a symbolic link, and a log is never written "
+	    "through one: remove it") != NULL);
+}
+
+/* Logs count lines "line NNNNN", from *next on; with each, a flush if
+   one_by_one (a loop's turns), else one at the end (a burst). */
+static void
+log_lines(struct logw *l, int *next, int count, int one_by_one)
+{
+	for (int i = 0; i < count; i++) {
+		logw_printf(l, "line %05d", (*next)++);
+		if (one_by_one)
+			logw_flush(l);
+	}
+	logw_flush(l);
+}
+
+/* The numbers of the "line NNNNN" lines of s (stamped or not) follow on
+   from *next. */
+static void
+lines_follow(const char *s, int *next)
+{
+	int n;
+
+	while (*s != '\0') {
+		const char *nl = strchr(s, '\n');
+		ASSERT(nl != NULL);			/* whole lines only */
+		if (sscanf(is_stamp(s) ? s + 24 : s, "line %d", &n) == 1) {
+			ASSERT_EQ(n, *next);
+			(*next)++;
+		}
+		s = nl + 1;
+	}
+}
+
+TEST(rotates_at_its_cap)
+{
+	struct logw l;
+	struct stat st;
+	int next = 0, check = 0;
+
+	tdir_make();
+	ASSERT_EQ(logw_open(&l, tpath("k.log"), 1), 0);
+	logw_printf(&l, "kernel started: backend poll");
+	logw_flush(&l);
+	ASSERT_EQ(logw_rotate_at(&l, tpath("k.log"), 1000), 0);
+	log_lines(&l, &next, 30, 1);		/* 30 * 35 bytes: rotated once */
+	ASSERT(stat(tpath("k.log.1"), &st) == 0);
+	ASSERT(st.st_size <= 1000);
+	ASSERT_EQ(st.st_mode & 0777, 0600);
+	ASSERT(stat(tpath("k.log"), &st) == 0);
+	ASSERT_EQ(st.st_mode & 0777, 0600);
+	/* The new file says where the log went on from; both are whole. */
+	const char *s = file(tpath("k.log"));
+	ASSERT(is_stamp(s));
+	ASSERT_PREFIX(s + 24, "continued from k.log.1 (rotated at 1000 bytes)\n");
+	lines_follow(file(tpath("k.log.1")), &check);
+	ASSERT(check > 0);
+	lines_follow(file(tpath("k.log")), &check);
+	ASSERT_EQ(check, next);
+	ASSERT(log_is_ours(tpath("k.log"), "k"));
+	ASSERT(log_is_ours(tpath("k.log.1"), "k") == 0);	/* kernel's first line */
+
+	/* Again: k.log.1 is replaced, and what went before is gone. */
+	log_lines(&l, &next, 60, 1);
+	s = file(tpath("k.log.1"));
+	ASSERT_PREFIX(s + 24, "continued from k.log.1 ");
+	ASSERT(sscanf(strchr(s, '\n') + 1 + 24, "line %d", &check) == 1);
+	ASSERT(check > 30);
+	lines_follow(s, &check);
+	lines_follow(file(tpath("k.log")), &check);
+	ASSERT_EQ(check, next);
+	logw_close(&l);
+}
+
+TEST(cannot_rotate_goes_on_and_says_why)
+{
+	struct logw l;
+	int next = 0, check = 0;
+
+	tdir_make();
+	ASSERT(mkdir(tpath("k.log.1"), 0700) == 0);	/* rename cannot replace it */
+	ASSERT(close(open(tpath("k.log.1/x"), O_WRONLY | O_CREAT, 0600)) == 0);
+	ASSERT_EQ(logw_open(&l, tpath("k.log"), 0), 0);
+	ASSERT_EQ(logw_rotate_at(&l, tpath("k.log"), 500), 0);
+	log_lines(&l, &next, 100, 1);
+	const char *s = file(tpath("k.log"));
+	const char *note = strstr(s, "cannot rotate this log: cannot rename ");
+	ASSERT(note != NULL);
+	ASSERT(strstr(note, "; it goes on past its cap of 500 bytes\n") != NULL);
+	lines_follow(s, &check);
+	ASSERT_EQ(check, next);			/* nothing lost */
+	logw_close(&l);
+}
+
+/* A pipe whose write end is non-blocking and full: a file that does not
+   take what is written to it.  p[0] reads it. */
+static size_t
+full_pipe(int p[2])
+{
+	static char junk[4096];
+	size_t filled = 0;
+	ssize_t n;
+
+	ASSERT(pipe(p) == 0);
+	ASSERT(fcntl(p[1], F_SETFL, O_NONBLOCK) == 0);
+	while ((n = write(p[1], junk, sizeof junk)) > 0)
+		filled += (size_t)n;
+	ASSERT(n == -1 && errno == EAGAIN);
+	return filled;
+}
+
+/* Everything the pipe has, from the log, after the junk: read while the
+   log flushes what it held. */
+static char *
+drain(struct logw *l, int rd, size_t junk)
+{
+	static char buf[1 << 20];
+	size_t len = 0;
+	ssize_t n;
+
+	ASSERT(fcntl(rd, F_SETFL, O_NONBLOCK) == 0);
+	for (;;) {
+		char chunk[8192];
+		while ((n = read(rd, chunk, sizeof chunk)) > 0) {
+			size_t skip = junk < (size_t)n ? junk : (size_t)n;
+			junk -= skip;
+			ASSERT(len + (size_t)n - skip < sizeof buf);
+			memcpy(buf + len, chunk + skip, (size_t)n - skip);
+			len += (size_t)n - skip;
+		}
+		if (l->len == 0)
+			break;
+		logw_flush(l);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+TEST(a_file_that_does_not_take_it_is_not_waited_for)
+{
+	struct logw l;
+	int p[2], next = 0, check = 0;
+
+	alarm(5);				/* it would block otherwise */
+	size_t junk = full_pipe(p);
+	logw_fd(&l, p[1], 0);
+	log_lines(&l, &next, 100, 1);
+	ASSERT_EQ(l.len, 100 * 11);		/* held, for the next flush */
+	log_lines(&l, &next, 6000, 0);		/* floods, held: 67 KB */
+	ASSERT_EQ(l.len, 6100 * 11);
+	lines_follow(drain(&l, p[0], junk), &check);
+	ASSERT_EQ(check, next);
+	logw_close(&l);
+}
+
+TEST(past_the_bound_lines_are_dropped_and_counted)
+{
+	struct logw l;
+	int p[2], next = 0, check;
+	unsigned long dropped;
+
+	alarm(5);
+	size_t junk = full_pipe(p);
+	logw_fd(&l, p[1], 0);
+	log_lines(&l, &next, 60000, 0);		/* 660 KB, past LOGW_HOLD_MAX */
+	ASSERT(l.len <= LOGW_HOLD_MAX + 64 * 1024 + 100);
+	const char *s = drain(&l, p[0], junk);
+	ASSERT_EQ(sscanf(s, "%lu lines dropped here: the log could not be written",
+	    &dropped), 1);
+	ASSERT(strstr(s, strerror(EAGAIN)) != NULL);
+	s = strchr(s, '\n') + 1;
+	check = (int)dropped;			/* the first lines went */
+	lines_follow(s, &check);
+	ASSERT_EQ(check, next);
+	ASSERT(dropped > 0);
+	logw_close(&l);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(parts_make_one_stamped_line),
 	TEST_CASE(lines_of_one_tick_share_its_stamp),
@@ -178,6 +434,11 @@ static const struct test_case cases[] = {
 	TEST_CASE(long_printf_line_is_not_cut),
 	TEST_CASE(flood_is_written_without_a_flush),
 	TEST_CASE(log_off_writes_nothing),
+	TEST_CASE(open_makes_0600_and_refuses_a_link),
+	TEST_CASE(rotates_at_its_cap),
+	TEST_CASE(cannot_rotate_goes_on_and_says_why),
+	TEST_CASE(a_file_that_does_not_take_it_is_not_waited_for),
+	TEST_CASE(past_the_bound_lines_are_dropped_and_counted),
 };
 
 TEST_MAIN("log", cases)
