@@ -26,6 +26,8 @@ static const char usage_text[] =
 "  attach             a manual client of a running kernel (a prompt, or a pipe)\n"
 "  logs [NAME] [-f]   list the logs of the last run, or print (follow) one\n"
 "  bench              measure routing against a bare relay and a socketpair\n"
+"  chart [EVENTS]     draw a run's events as a sequence chart (mipc chart --help)\n"
+"  monitor            print a running kernel's events as they happen\n"
 "\n"
 "Options:\n"
 "  --socket PATH      the kernel's socket (default $XDG_RUNTIME_DIR/microipc/\n"
@@ -96,6 +98,15 @@ parse_options(int argc, char **argv, struct options *o)
 			while (++i < argc)
 				o->args[o->nargs++] = argv[i];
 			break;
+		}
+		/* chart and monitor read their own options (cli/chart.c). */
+		int own = o->command != NULL ?
+		    cli_own_option(o->command, argv + i, argc - i) : 0;
+		for (int k = 0; k < own; k++)
+			o->args[o->nargs++] = argv[i + k];
+		if (own > 0) {
+			i += own - 1;
+			continue;
 		}
 		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
 			if (strcmp(a, "-f") == 0)
@@ -324,7 +335,8 @@ dispatch(struct options *o)
 		const char *name;
 		int (*run)(struct options *);
 	} commands[] = { { "run", cmd_run }, { "kernel", cmd_kernel },
-	    { "attach", cmd_attach }, { "logs", cmd_logs }, { "bench", cmd_bench } };
+	    { "attach", cmd_attach }, { "logs", cmd_logs }, { "bench", cmd_bench },
+	    { "chart", cmd_chart }, { "monitor", cmd_monitor } };
 	const char *cmd = o->command;
 	/* The first option only the bench takes, if any (each sets its field). */
 	const char *bench_opt = o->count ? "--count" : o->rounds ? "--rounds" :
