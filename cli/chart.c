@@ -793,7 +793,8 @@ chart_read(struct chart_run *run, const char *path, const struct chart_opts *o)
 			it->s_req = q->seq;
 			it->has_req = 1;
 		}
-		qsort(run->items, run->nitems, sizeof *run->items, by_seq);
+		if (run->nitems > 1)
+			qsort(run->items, run->nitems, sizeof *run->items, by_seq);
 		run->timed = rd.timed == run->nevents && run->nevents > 0 && !o->no_time;
 		if (!run->timed) {
 			/* The order of events is the time. */
