@@ -38,7 +38,13 @@ int	chart_draw(const char *events_path, const char *out_path,
    (Mermaid); CHART_AUTO for any other. */
 enum chart_format chart_format_of(const char *path);
 
-/* The Mermaid text GitHub draws at most: Mermaid's default maxTextSize. */
+/*
+ * The Mermaid text GitHub draws at most: Mermaid's default maxTextSize,
+ * 50000 (mermaid.js.org/config/schema-docs/config-properties-maxtextsize;
+ * 5e4 in mermaid 11.17's bundle).  Mermaid measures a text in UTF-16 units
+ * after taking its comments out; a count of the bytes of the whole text is
+ * never below that.
+ */
 #define CHART_MERMAID_MAX	50000
 
 #endif

@@ -20,8 +20,10 @@
  * ';', which Mermaid takes out first.  Blanks at a text's ends, which Mermaid
  * trims, are #32;.  Control bytes are shown as \n, \t or \xNN first
  * (event_show_text), so no text can end its line.  A text is broken with
- * <br> every 40 characters or so, which Mermaid draws as separate lines: a
- * 254-byte message stays readable and nothing of it is left out.
+ * <br/> every 40 characters or so, which Mermaid draws as separate lines: a
+ * 254-byte message stays readable and nothing of it is left out.  (<br/>,
+ * not <br>: mermaid.run rewrites the one into the other before it measures
+ * a text, and a chart must not grow past the limit after we counted it.)
  *
  * A chart longer than CHART_MERMAID_MAX characters is refused: Mermaid draws
  * "Maximum text size in diagram exceeded" instead of it.  The refusal says
@@ -79,7 +81,7 @@ mmd_text(struct jbuf *out, const char *s, size_t n)
 		   back, else here. */
 		size_t cut = space > start + WRAP / 2 ? space : i;
 		mmd_escape(out, shown.p + start, cut - start, start == 0, 0);
-		jbuf_adds(out, "<br>");
+		jbuf_adds(out, "<br/>");
 		start = cut == space ? cut + 1 : cut;
 		i = start;
 		chars = 0;
@@ -247,7 +249,7 @@ chart_mermaid(const struct chart_run *run, struct jbuf *out)
 	jbuf_uint(out, run->shown_to);
 	jbuf_adds(out, run->cut_short ? " (the record stops without a stop event)\n" : "\n");
 	jbuf_adds(out, "%% Texts are escaped with Mermaid's codes: #35; is '#', #59; "
-	    "';', #58; ':', and broken with <br>.\n");
+	    "';', #58; ':', and broken with <br/>.\n");
 	jbuf_adds(out, "sequenceDiagram\n");
 	for (size_t i = 0; i < run->nprocs; i++) {
 		if (run->procs[i].col < 0)

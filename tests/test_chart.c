@@ -410,7 +410,7 @@ TEST(killed_record_drawn_with_a_mark_where_it_ends)
 	ASSERT_EQ(draw("tests/events/killed.jsonl", &o, &c, &said), 0);
 	ASSERT_STR_EQ(said, "");
 	const char *end = strstr(c, "    Note over p0,p5: the record ends here, with no "
-	    "stop<br>event#58; the run was killed, or is still<br>running\n    end\n");
+	    "stop<br/>event#58; the run was killed, or is still<br/>running\n    end\n");
 	ASSERT(end != NULL);
 	ASSERT_EQ(end[strlen(end) - 1], '\n');
 	ASSERT(strstr(end + 10, "Note") == NULL);	/* the last thing drawn */
