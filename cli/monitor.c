@@ -12,6 +12,8 @@
  * ERR answer is printed on stderr, exit 2.  The kernel closing the
  * connection, or ^C, ends it with 0.
  */
+#include <sys/select.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -234,7 +236,7 @@ cmd_monitor(struct options *o)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGINT, &sa, NULL);	/* no SA_RESTART: read stops */
+	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -263,8 +265,33 @@ cmd_monitor(struct options *o)
 	evbook_init(&m.book);
 	json_doc_init(&m.doc);
 	jbuf_init(&m.line);
+	/* ^C is let in only while waiting, in pselect: a signal that came
+	   just before a blocking read would not end that read. */
+	sigset_t block, before, waiting;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	(void)sigprocmask(SIG_BLOCK, &block, &before);
+	waiting = before;
+	sigdelset(&waiting, SIGINT);
+	sigdelset(&waiting, SIGTERM);
 	status = 0;
 	while (!interrupted) {
+		fd_set rd;
+		if (m.sock >= FD_SETSIZE) {
+			fprintf(stderr, "mipc: descriptor %d is too high to wait on\n", m.sock);
+			status = 1;
+			break;
+		}
+		FD_ZERO(&rd);
+		FD_SET(m.sock, &rd);
+		if (pselect(m.sock + 1, &rd, NULL, NULL, NULL, &waiting) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "mipc: pselect: %s\n", strerror(errno));
+			status = 1;
+			break;
+		}
 		ssize_t n = read(m.sock, m.buf + m.len, m.cap - m.len);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -299,6 +326,7 @@ cmd_monitor(struct options *o)
 			break;
 		}
 	}
+	(void)sigprocmask(SIG_SETMASK, &before, NULL);
 	close(m.sock);
 	free(m.buf);
 	evbook_free(&m.book);
