@@ -207,8 +207,9 @@ svg_arrow(struct svg *g, int y, int a, int b, const char *cls, const char *s, si
 	int w = text_w(s, n), c = (xa + xb) / 2;
 	if (w < span)
 		w = span;
-	if (w > span && w > 2 * g->colw)
-		w = span > 2 * g->colw ? span : 2 * g->colw;
+	int most = 2 * g->colw > 420 ? 2 * g->colw : 420;
+	if (w > span && w > most)
+		w = span > most ? span : most;
 	inside(g, &c, w);
 	put(g, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"%s\"/>\n",
 	    xa, y + 4, xb - dir * 2, y + 4, cls);
@@ -344,6 +345,61 @@ svg_axis_label(struct svg *g, const struct chart_item *it, int row)
 		put(g, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"time\">"
 		    "#%llu</text>\n", AXIS_X - 6, y, (unsigned long long)it->seq);
 	}
+}
+
+/*
+ * A pause: rows are evenly spaced whatever the time between them, so where
+ * the time jumps (a second or more, or a hundred times the usual step) the
+ * axis is broken and says by how much.
+ */
+static void
+svg_pause(struct svg *g, int row, uint64_t from, uint64_t to, uint64_t step)
+{
+	uint64_t d = to - from;
+	int y = row_y(row) - ROW_H / 2 + 4;
+
+	if (!g->run->timed || d < 1000 || (d < 1000000 && d < 100 * step))
+		return;
+	put(g, "<path d=\"M%d,%d l10,-4 m-10,8 l10,-4\" class=\"pause\"/>\n",
+	    AXIS_X - 5, y - 2);
+	put(g, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"pause\">"
+	    "+%llu.%03u ms</text>\n", AXIS_X - 8, y + 2,
+	    (unsigned long long)(d / 1000), (unsigned)(d % 1000));
+}
+
+/* The typical time between two rows: the median step. */
+static uint64_t
+usual_step(const struct svg *g)
+{
+	const struct chart_run *run = g->run;
+	uint64_t *d = calloc(run->nitems + 1, sizeof *d), prev = 0, med = 0;
+	size_t n = 0;
+	int first = 1;
+
+	if (d == NULL)
+		return 0;
+	for (size_t i = 0; i < run->nitems; i++) {
+		if (g->row[i] < 0)
+			continue;
+		if (!first && run->items[i].t >= prev)
+			d[n++] = run->items[i].t - prev;
+		prev = run->items[i].t;
+		first = 0;
+	}
+	/* A partial selection sort to the middle is enough for a few
+	   thousand rows. */
+	for (size_t i = 0; i <= n / 2 && i < n; i++) {
+		size_t m = i;
+		for (size_t j = i + 1; j < n; j++)
+			if (d[j] < d[m])
+				m = j;
+		uint64_t t = d[i];
+		d[i] = d[m];
+		d[m] = t;
+		med = d[i];
+	}
+	free(d);
+	return med;
 }
 
 /* The heads of the lifelines, at y. */
@@ -510,6 +566,8 @@ static const char svg_style[] =
 "line.end{stroke:#c62828;stroke-width:2;stroke-dasharray:8 4}"
 "text.end{fill:#c62828;font-weight:bold}\n"
 ".line{fill:#333}.waitline{fill:#8a4b00}\n"
+"path.pause{stroke:#e08a1e;stroke-width:2;fill:none}"
+"text.pause{fill:#c06000;font-size:10px;font-weight:bold}\n"
 "</style>\n"
 "<defs>\n"
 "<marker id=\"to-msg\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" "
@@ -590,9 +648,15 @@ chart_svg(const struct chart_run *run, struct jbuf *out)
 	put(&g, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"sub\">%s</text>\n",
 	    AXIS_X - 6, TOP - 20, run->timed ? "t (ms)" : "event order");
 	svg_lifelines(&g, bottom);
+	uint64_t step = usual_step(&g), prev_t = 0;
+	int any = 0;
 	for (size_t i = 0; i < run->nitems; i++) {
 		if (g.row[i] < 0)
 			continue;
+		if (any && run->items[i].t > prev_t)
+			svg_pause(&g, g.row[i], prev_t, run->items[i].t, step);
+		prev_t = run->items[i].t;
+		any = 1;
 		svg_axis_label(&g, &run->items[i], g.row[i]);
 		svg_item(&g, &run->items[i], g.row[i]);
 	}
