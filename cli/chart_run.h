@@ -1,6 +1,6 @@
 /*
  * chart_run.h - a run as mipc chart draws it, read from its event record
- * (chart.c), for the three formats (chart_mermaid.c, chart_svg.c,
+ * (chart_read.c), for the three formats (chart_mermaid.c, chart_svg.c,
  * chart_perfetto.c).
  *
  * The record is turned into items, each a thing a chart shows at one event:
@@ -80,6 +80,16 @@ struct chart_run {
 	uint64_t	 shown_from, shown_to;	/* the seqs drawn: --from, --to, within the record */
 	struct chart_arena *arena;	/* the texts items point to */
 };
+
+/*
+ * Reads the record at path into run (chart_read.c) and picks what o asks
+ * for.  Returns 0, or the exit status after saying why on stderr.
+ */
+int	chart_read(struct chart_run *run, const char *path, const struct chart_opts *o);
+/* Picks the items to draw and the lifelines they need.  Returns 0, or 1
+   after saying that nothing is left to draw. */
+int	chart_pick(struct chart_run *run, const struct chart_opts *o);
+void	chart_free(struct chart_run *run);
 
 /* What a request was, for a note: "register 8080", "send to 8080",
    "remove 8080", or its line (a console verb). */
