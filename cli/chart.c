@@ -32,7 +32,8 @@ static const char chart_usage[] =
 "\n"
 "  EVENTS          the record (default LOGDIR/events.jsonl; LOGDIR is\n"
 "                  --log-dir, default ./logs)\n"
-"  --format F      mermaid: a sequenceDiagram that GitHub renders\n"
+"  --format F      mermaid: a sequenceDiagram that GitHub renders (in a\n"
+"                  ```mermaid fence when -o names a .md file)\n"
 "                  svg: a self-contained picture with a time axis\n"
 "                  perfetto: Chrome trace-event JSON for ui.perfetto.dev\n"
 "                  (default: from -o's extension, .svg .json .mmd .md; else mermaid)\n"
@@ -123,11 +124,19 @@ chart_draw(const char *events_path, const char *out_path, const struct chart_opt
 	if (f == CHART_AUTO)
 		f = chart_format_of(out_path);
 	jbuf_init(&out);
+	/* Into a Markdown file, Mermaid goes in the fence GitHub draws. */
+	size_t len = out_path != NULL ? strlen(out_path) : 0;
+	int md = f != CHART_SVG && f != CHART_PERFETTO && len > 3 &&
+	    strcmp(out_path + len - 3, ".md") == 0;
+	if (md)
+		jbuf_adds(&out, "```mermaid\n");
 	switch (f) {
 	case CHART_SVG:		status = chart_svg(&run, &out); break;
 	case CHART_PERFETTO:	status = chart_perfetto(&run, &out); break;
 	default:		status = chart_mermaid(&run, &out); break;
 	}
+	if (md)
+		jbuf_adds(&out, "```\n");
 	if (out.failed)
 		mipc_die(1, "out of memory");
 	if (status == 0)

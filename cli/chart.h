@@ -25,7 +25,8 @@ struct chart_opts {
 
 /*
  * Draws the record at events_path into out_path (NULL or "-": standard
- * output), as `mipc chart` and `mipc run --chart FILE` do.  Returns 0, or
+ * output), as `mipc chart` and `mipc run --chart FILE` do.  Mermaid into a
+ * FILE.md goes in a ```mermaid fence, which GitHub draws.  Returns 0, or
  * the exit status after saying why on stderr: 2 for a record that cannot be
  * read or is not one (naming the file and line), or a chart too long for
  * Mermaid; 1 when there is nothing to draw or the output cannot be written.

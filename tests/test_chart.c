@@ -551,6 +551,13 @@ TEST(format_from_the_extension)
 	ASSERT_PREFIX(c, "{\"traceEvents\":[");
 	free(c);
 	unlink(out);
+	snprintf(out, sizeof out, "%s", tmp(".md"));
+	ASSERT_EQ(chart_draw("tests/events/walkthrough.jsonl", out, &o), 0);
+	c = slurp(out, NULL);
+	ASSERT_PREFIX(c, "```mermaid\n%% mipc chart of tests/events/walkthrough.jsonl");
+	ASSERT(strcmp(c + strlen(c) - 4, "```\n") == 0);
+	free(c);
+	unlink(out);
 	snprintf(out, sizeof out, "%s", tmp(".txt"));
 	ASSERT_EQ(chart_draw("tests/events/walkthrough.jsonl", out, &o), 0);
 	c = slurp(out, NULL);
