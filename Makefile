@@ -127,7 +127,8 @@ $(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(BUILD)/libcore.a $(BUILD)/fl
 	$(Q)$(CC) $(CFLAGS) $(CFLAGS_tests/$*) -Itests $(LDFLAGS) -o $@ $< \
 	    $(LDLIBS_tests/$*) $(BUILD)/libcore.a $(LDLIBS)
 
-test: $(MIPC) $(TEST_BINS)
+# tests/check_events.c: the event record's invariants, for tests to run
+test: $(MIPC) $(TEST_BINS) $(BUILD)/tests/check_events
 	@MIPC=$(MIPC) BUILD=$(BUILD) sh tests/run.sh $(TESTS)
 
 run: $(MIPC)

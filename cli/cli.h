@@ -34,5 +34,10 @@ void	cli_usage_error(const char *fmt, ...)
 int	cmd_attach(struct options *o);	/* attach.c */
 int	cmd_logs(struct options *o);	/* logs.c */
 int	cmd_bench(struct options *o);	/* bench.c */
+int	cmd_chart(struct options *o);	/* chart.c */
+int	cmd_monitor(struct options *o);	/* monitor.c */
+/* chart.c: how many words at argv[0] are an option of chart's or monitor's
+   own (2: with its value), which main leaves in o->args for them; or 0. */
+int	cli_own_option(const char *command, char *const *argv, int argc);
 
 #endif

@@ -159,6 +159,14 @@ static const struct command {
 	  "measure routing against a bare relay and a socketpair",
 	  "Times round trips through a kernel with 6 and 1024 slots, beside the\n"
 	  "floors: a socketpair ping-pong and a relay that only forwards.\n" },
+	{ "chart", cmd_chart, OPT_LOG_DIR | OPT_NO_TIME | OPT_HELP, 0, 0, -1,
+	  "[EVENTS]", NULL,
+	  "draw a run's event record as a sequence chart",
+	  NULL /* cli/chart.c has its own usage */ },
+	{ "monitor", cmd_monitor, OPT_SOCKET | OPT_NO_TIME | OPT_HELP,
+	  CMD_DEFAULT_SOCKET, 0, -1, "", NULL,
+	  "print a running kernel's events as they happen",
+	  NULL /* cli/monitor.c has its own usage */ },
 	{ "help", cmd_help, OPT_HELP, 0, 0, -1, "", NULL,
 	  "this text", NULL },
 };
@@ -419,6 +427,15 @@ parse_options(int argc, char **argv, struct options *o)
 		if (a[0] != '-' || a[1] == '\0') {
 			if (seen_command++ > 0)
 				o->args[o->nargs++] = a;
+			continue;
+		}
+		/* chart and monitor read their own options (cli/chart.c). */
+		int own = seen_command > 0 ? cli_own_option(o->command, argv + i,
+		    argc - i) : 0;
+		if (own > 0) {
+			for (int k = 0; k < own; k++)
+				o->args[o->nargs++] = argv[i + k];
+			i += own - 1;
 			continue;
 		}
 		if ((d = optdef_named(a)) == NULL)

@@ -92,14 +92,9 @@ jbuf_adds(struct jbuf *b, const char *s)
 void
 jbuf_uint(struct jbuf *b, uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0;
-
-	do {
-		tmp[sizeof tmp - ++n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	jbuf_add(b, tmp + sizeof tmp - n, n);
+	if (jbuf_reserve(b, 20) == -1)
+		return;
+	b->len = (size_t)(json_uint_at(b->p + b->len, v) - b->p);
 }
 
 const char *
@@ -219,19 +214,12 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
-void
-json_escape(struct jbuf *b, const char *str, size_t n)
+char *
+json_escape_at(char *o, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)str, *end = p + n;
 
-	/* The worst case is six bytes out for one in (\u00XX); U+FFFD takes
-	   three for one.  Reserve it once, then write without checking. */
-	if (n > (SIZE_MAX - 16) / 6 || jbuf_reserve(b, n * 6) == -1) {
-		b->failed = 1;
-		return;
-	}
-	char *o = b->p + b->len;
 	while (p < end) {
 		const unsigned char *q = p;
 		while (q < end && *q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
@@ -273,7 +261,34 @@ json_escape(struct jbuf *b, const char *str, size_t n)
 			p += k;
 		}
 	}
-	b->len = (size_t)(o - b->p);
+	return o;
+}
+
+char *
+json_uint_at(char *o, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*o++ = tmp[--n];
+	return o;
+}
+
+void
+json_escape(struct jbuf *b, const char *str, size_t n)
+{
+	/* The worst case is six bytes out for one in (\u00XX); U+FFFD takes
+	   three for one.  Reserve it once, then write without checking. */
+	if (n > (SIZE_MAX - 16) / 6 || jbuf_reserve(b, n * 6) == -1) {
+		b->failed = 1;
+		return;
+	}
+	b->len = (size_t)(json_escape_at(b->p + b->len, str, n) - b->p);
 }
 
 void

@@ -66,6 +66,13 @@ void	json_uints(struct jbuf *b, const uint64_t *v, size_t n);
  * line from pieces.
  */
 void	json_escape(struct jbuf *b, const char *s, size_t n);
+/*
+ * The same two written at o, which must have room (6n bytes for an escape,
+ * 20 for a number); they return the end.  For writers of a known shape that
+ * reserve a whole line once (event_json).
+ */
+char	*json_escape_at(char *o, const char *s, size_t n);
+char	*json_uint_at(char *o, uint64_t v);
 
 /*
  * The length (1 to 4) of the valid UTF-8 sequence at s (n bytes left), or 0

@@ -2,9 +2,14 @@
  * test_event.c - the event model: the line written and read back, the
  * rules that pick events, and the monitor's readable line.
  */
+#include <sys/wait.h>
+
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "event.h"
 #include "test.h"
@@ -461,6 +466,184 @@ TEST(book_learns_names_and_message_ends)
 	evbook_free(&bk);
 }
 
+/*
+ * check_events, the checker of records the suite runs, on a record given
+ * as text: its exit status, and what it printed (the file's name made
+ * FILE).
+ */
+static int
+check(const char *record, char *said, size_t size)
+{
+	char in[256], out[256], prog[512];
+	const char *build = getenv("BUILD");
+	int status;
+
+	snprintf(prog, sizeof prog, "%s/tests/check_events",
+	    build != NULL && build[0] != '\0' ? build : "build/default");
+	snprintf(in, sizeof in, "%s/mipc-check-%ld.jsonl", test_tmpdir(), (long)getpid());
+	snprintf(out, sizeof out, "%s/mipc-check-%ld.out", test_tmpdir(), (long)getpid());
+	FILE *f = fopen(in, "w");
+	ASSERT(f != NULL);
+	fputs(record, f);
+	ASSERT_EQ(fclose(f), 0);
+	pid_t pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(prog, prog, in, (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	f = fopen(out, "r");
+	ASSERT(f != NULL);
+	size_t n = fread(said, 1, size - 1, f);
+	said[n] = '\0';
+	fclose(f);
+	unlink(in);
+	unlink(out);
+	/* FILE for the temporary name, to compare with. */
+	char *p;
+	while ((p = strstr(said, in)) != NULL) {
+		memcpy(p, "FILE", 4);
+		memmove(p + 4, p + strlen(in), strlen(p + strlen(in)) + 1);
+	}
+	if (!WIFEXITED(status))
+		TEST_FAIL_("%s did not exit", prog);
+	if (WEXITSTATUS(status) == 127)
+		TEST_FAIL_("cannot run %s (make builds it for make test)", prog);
+	return WEXITSTATUS(status);
+}
+
+/* A whole file's text. */
+static char *
+file_text(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+
+	ASSERT(f != NULL);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+TEST(check_events_passes_the_hand_made_records)
+{
+	static const struct {
+		const char *file;
+		const char *says;
+	} good[] = {
+		{ "tests/events/walkthrough.jsonl", "ok 19 events\n" },
+		{ "tests/events/walkthrough-no-time.jsonl", "ok 19 events\n" },
+		{ "tests/events/six.jsonl", "ok 269 events\n" },
+		{ "tests/events/texts.jsonl", "ok 41 events\n" },
+		{ "tests/events/deadlock.jsonl", "ok 19 events\n" },
+	};
+	char said[4096];
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		int st = check(file_text(good[i].file), said, sizeof said);
+		if (st != 0 || strcmp(said, good[i].says) != 0)
+			TEST_FAIL_("%s: status %d, said %s", good[i].file, st, said);
+	}
+	/* Killed midway: what was in flight is never answered. */
+	ASSERT_EQ(check(file_text("tests/events/killed.jsonl"), said, sizeof said), 1);
+	ASSERT_STR_EQ(said, "FILE:105: this request has no answer\n"
+	    "FILE:106: this message was delivered, and neither replied nor dropped\n"
+	    "FILE:107: this request has no answer\n"
+	    "FILE:108: this message was delivered, and neither replied nor dropped\n"
+	    "FILE:109: this request has no answer\n"
+	    "FILE:110: this message was delivered, and neither replied nor dropped\n"
+	    "FILE:111: this request has no answer\n"
+	    "7 violations in 121 lines\n");
+}
+
+#define SPAWN(s) "{\"seq\":" #s ",\"ev\":\"spawn\",\"name\":\"a\",\"pid\":1}\n"
+
+TEST(check_events_finds_each_broken_rule)
+{
+	static const struct {
+		const char *record;
+		const char *says;
+	} t[] = {
+		{ SPAWN(1) SPAWN(3), "FILE:2: seq 3, expected 2\n" },
+		{ SPAWN(2), "FILE:1: seq 2, expected 1\n" },
+		{ SPAWN(1) "{\"seq\":2,\"ev\":\"stop\",\"t_us\":5}\n",
+		  "FILE:1: no t_us, when other lines have one\n" },
+		{ "{\"seq\":1,\"ev\":\"spawn\",\"t_us\":9,\"name\":\"a\",\"pid\":1}\n"
+		  "{\"seq\":2,\"ev\":\"stop\",\"t_us\":5}\n",
+		  "FILE:2: t_us 5 is before the 9 of the line before\n" },
+		{ "{\"seq\":1,\"ev\":\"exit\",\"name\":\"a\",\"pid\":1}\n",
+		  "FILE:1: a exit without \"how\"\n" },
+		{ "{\"seq\":1,\"ev\":\"deliver\",\"msg\":1,\"from\":2,\"to\":\"3\","
+		  "\"port\":4,\"text\":\"x\"}\n",
+		  "FILE:1: column 47: \"to\" must be a number from 0\n" },
+		{ "{\"seq\":1,\"ev\":\"request\",\"pid\":2,\"line\":\"x\"}\n",
+		  "FILE:1: this request has no answer\n" },
+		{ "{\"seq\":1,\"ev\":\"request\",\"pid\":2,\"line\":\"x\"}\n"
+		  "{\"seq\":2,\"ev\":\"answer\",\"pid\":2,\"re\":1,\"text\":\"OK\"}\n"
+		  "{\"seq\":3,\"ev\":\"answer\",\"pid\":2,\"re\":1,\"text\":\"OK\"}\n",
+		  "FILE:3: request 1 is answered again (first on line 2)\n" },
+		{ "{\"seq\":1,\"ev\":\"request\",\"pid\":2,\"line\":\"x\"}\n"
+		  "{\"seq\":2,\"ev\":\"answer\",\"pid\":3,\"re\":1,\"text\":\"OK\"}\n",
+		  "FILE:2: the answer to request 1 goes to pid 3, the request came from "
+		  "pid 2\n" },
+		{ SPAWN(1) "{\"seq\":2,\"ev\":\"answer\",\"pid\":2,\"re\":1,\"text\":\"OK\"}\n",
+		  "FILE:2: an answer to 1, which is no request before it\n" },
+		{ "{\"seq\":1,\"ev\":\"deliver\",\"msg\":7,\"from\":2,\"to\":3,\"port\":4,"
+		  "\"text\":\"x\"}\n",
+		  "FILE:1: this message was delivered, and neither replied nor dropped\n" },
+		{ "{\"seq\":1,\"ev\":\"reply\",\"msg\":7,\"text\":\"x\"}\n",
+		  "FILE:1: a reply to msg 7, which was never delivered\n" },
+		{ "{\"seq\":1,\"ev\":\"deliver\",\"msg\":7,\"from\":2,\"to\":3,\"port\":4,"
+		  "\"text\":\"x\"}\n"
+		  "{\"seq\":2,\"ev\":\"reply\",\"msg\":7,\"text\":\"x\"}\n"
+		  "{\"seq\":3,\"ev\":\"drop\",\"msg\":7,\"from\":2,\"port\":4,"
+		  "\"code\":\"ESRCH\",\"reason\":\"r\"}\n",
+		  "FILE:3: msg 7 dropped after its reply on line 2\n" },
+		{ "{\"seq\":1,\"ev\":\"drop\",\"msg\":7,\"from\":2,\"port\":4,"
+		  "\"code\":\"ETIMEDOUT\",\"reason\":\"r\"}\n"
+		  "{\"seq\":2,\"ev\":\"reply\",\"msg\":7,\"text\":\"late\"}\n",
+		  "FILE:2: a reply to msg 7 after its drop on line 1\n" },
+		{ "{\"seq\":1,\"ev\":\"deliver\",\"msg\":7,\"from\":2,\"to\":3,\"port\":4,"
+		  "\"text\":\"x\"}\n"
+		  "{\"seq\":2,\"ev\":\"deliver\",\"msg\":7,\"from\":2,\"to\":3,\"port\":4,"
+		  "\"text\":\"x\"}\n"
+		  "{\"seq\":3,\"ev\":\"reply\",\"msg\":7,\"text\":\"x\"}\n",
+		  "FILE:2: msg 7 delivered again (first on line 1)\n" },
+		{ "{\"seq\":1,\"ev\":\"stop\"}\n" SPAWN(2),
+		  "FILE:2: an event after the stop of line 1\n" },
+		{ SPAWN(1) "{\"seq\":2,\"ev\":\"sto",
+		  "FILE:2: column 19: expected '\"' to close the string of column 15, found "
+		  "the end of the line (the last line has no newline: cut short?)\n" },
+		{ SPAWN(1) "not json\n" SPAWN(3),
+		  "FILE:2: column 1: expected '{' (a line is one JSON object), found 'n'\n" },
+		{ "{\"seq\":1,\"ev\":\"migrate\",\"to\":\"mars\"}\n",
+		  "FILE:1: column 30: \"to\" must be a number from 0\n" },
+	};
+	char said[4096], want[1024];
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int st = check(t[i].record, said, sizeof said);
+		/* Each says its violation, then how many there were. */
+		char *last = strrchr(said, '\n');
+		while (last != NULL && last > said && last[-1] != '\n')
+			last--;
+		snprintf(want, sizeof want, "%s", t[i].says);
+		if (st != 1 || last == NULL || strncmp(said, want, strlen(want)) != 0 ||
+		    strstr(last, "violation") == NULL)
+			TEST_FAIL_("case %zu: status %d\n    got      %s    expected %s",
+			    i, st, said, want);
+	}
+	/* A later kind, with fields of its own: no violation. */
+	ASSERT_EQ(check("{\"seq\":1,\"ev\":\"migrate\",\"where\":\"mars\","
+	    "\"extra\":{\"a\":[1]}}\n", said, sizeof said), 0);
+	ASSERT_STR_EQ(said, "ok 1 events\n");
+}
+
 static const struct test_case tests[] = {
 	TEST_CASE(line_has_its_keys_in_order),
 	TEST_CASE(line_read_back_is_the_same_event),
@@ -475,6 +658,8 @@ static const struct test_case tests[] = {
 	TEST_CASE(readable_line_of_a_later_kind),
 	TEST_CASE(text_shown_not_obeyed),
 	TEST_CASE(book_learns_names_and_message_ends),
+	TEST_CASE(check_events_passes_the_hand_made_records),
+	TEST_CASE(check_events_finds_each_broken_rule),
 };
 
 TEST_MAIN("event", tests)

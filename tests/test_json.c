@@ -461,6 +461,50 @@ TEST(doc_reused_for_longer_and_shorter_lines)
 	json_doc_free(&d);
 }
 
+/* Mangled texts: each is taken or refused, never read past its end (the
+   sanitizers watch), and a refusal names a column inside the text. */
+TEST(parser_survives_mangled_texts)
+{
+	struct json_doc d;
+	char buf[512];
+
+	json_doc_init(&d);
+	for (int iter = 0; iter < 50000; iter++) {
+		const char *src = valid[rnd() % (sizeof valid / sizeof valid[0])];
+		size_t n = strlen(src);
+		memcpy(buf, src, n);
+		for (int k = 1 + (int)(rnd() % 3); k > 0; k--) {
+			size_t at = n > 0 ? rnd() % n : 0;
+			switch (rnd() % 3) {
+			case 0:		/* change a byte */
+				if (n > 0)
+					buf[at] = "{}[]\",:\\u0-9eE.tfn \x80\xff"[rnd() % 22];
+				break;
+			case 1:		/* drop one */
+				if (n > 0) {
+					memmove(buf + at, buf + at + 1, n - at - 1);
+					n--;
+				}
+				break;
+			default:	/* cut the text short */
+				n = at;
+			}
+		}
+		/* The text ends exactly at n: a copy of its own, with nothing
+		   after it, so a read past the end is caught. */
+		char *text = malloc(n ? n : 1);
+		ASSERT(text != NULL);
+		memcpy(text, buf, n);
+		if (json_parse(&d, text, n) == -1) {
+			ASSERT(d.errcol >= 1);
+			ASSERT(d.errcol <= n + 1);
+			ASSERT_PREFIX(d.err, "column ");
+		}
+		free(text);
+	}
+	json_doc_free(&d);
+}
+
 static const struct test_case tests[] = {
 	TEST_CASE(every_control_byte_escaped),
 	TEST_CASE(printable_ascii_kept),
@@ -475,6 +519,7 @@ static const struct test_case tests[] = {
 	TEST_CASE(numbers_and_arrays_typed),
 	TEST_CASE(nesting_limited_to_64),
 	TEST_CASE(doc_reused_for_longer_and_shorter_lines),
+	TEST_CASE(parser_survives_mangled_texts),
 };
 
 TEST_MAIN("json", tests)
