@@ -613,14 +613,16 @@ append(char *p, const char *end, const char *s)
 /*
  * ^C or a kill: the bench goes, and the case it was running (a kernel stops
  * its children on SIGTERM) and the logs of its own directory with it (what
- * a case writes: kernel.log, events.jsonl, server.log, load0.log to load4.log).  In a
- * process of a case, before it has its own way to stop, it only goes.
+ * a case writes: kernel.log, kernel.pid, events.jsonl, server.log, load0.log
+ * to load4.log).  In a process of a case, before it has its own way to stop,
+ * it only goes.
  */
 static void
 on_stop(int sig)
 {
-	static const char *const logs[] = { "kernel.log", "events.jsonl", "server.log",
-	    "load0.log", "load1.log", "load2.log", "load3.log", "load4.log" };
+	static const char *const logs[] = { "kernel.log", "kernel.log.1", "kernel.pid",
+	    "events.jsonl", "server.log", "load0.log", "load1.log", "load2.log",
+	    "load3.log", "load4.log" };
 
 	if (getpid() != bench_pid)
 		_exit(128 + sig);
@@ -656,12 +658,18 @@ on_stop(int sig)
 static int
 usable_log_dir(const char *dir, int keep)
 {
+	struct logdir d;
 	char why[4200];
 
-	if (kernel_prepare_logs(dir, keep, why, sizeof why) == -1) {
-		fprintf(stderr, "mipc: %s (choose another with --log-dir)\n", why);
+	/* Taken and given back: each case's kernel takes it in turn. */
+	memset(&d, 0, sizeof d);
+	if (logdir_open(&d, dir, why, sizeof why) == -1 ||
+	    (!keep && logdir_clear(&d, why, sizeof why) == -1)) {
+		fprintf(stderr, "mipc: %s\n", why);
+		logdir_close(&d);
 		return -1;
 	}
+	logdir_close(&d);
 	return 0;
 }
 

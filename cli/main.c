@@ -633,9 +633,10 @@ cmd_kernel(struct options *o)
 	cfg.trace = NULL;
 	cfg.trace_fd = 1;
 	if (kernel_init(&k, &cfg) == -1) {
+		int status = k.status == 2 ? 2 : 1;
 		kernel_free(&k);
 		script_free(&loaded);
-		return 1;
+		return status;
 	}
 	trace_log(&k.trace, "microipc %s: kernel on %s, backend %s, %u slots, queue %u, "
 	    "timeout %u ms; stop with ^C or shutdown", MIPC_VERSION, cfg.socket_path,

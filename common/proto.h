@@ -42,6 +42,12 @@ enum proto_kind {
 	PROTO_SYNCED,		/* "~ synced" */
 };
 
+/* A program of the user's finds its socket and itself so. */
+#define PROTO_FD		3		/* the socket's descriptor */
+#define PROTO_ENV_FD		"MIPC_FD"	/* "3" */
+#define PROTO_ENV_NAME		"MIPC_NAME"	/* its NAME */
+#define PROTO_ENV_PID		"MIPC_PID"	/* its simulated pid */
+
 #define PROTO_SYNC_LINE		"~ sync"
 #define PROTO_SYNCED_LINE	"~ synced"
 

@@ -70,74 +70,6 @@ catch_signals(struct kernel *k)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Makes dir and its missing parents, like mkdir -p.  Returns 0 or -1. */
-static int
-make_dirs(const char *dir)
-{
-	char path[4096];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(path, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		char c = path[i];
-		path[i] = '\0';
-		if (mkdir(path, 0755) == -1 && errno != EEXIST)
-			return -1;
-		path[i] = c;
-	}
-	return 0;
-}
-
-int
-kernel_prepare_logs(const char *dir, int keep, char *why, size_t whysz)
-{
-	DIR *d;
-	struct dirent *de;
-	char klog[4096];
-	int fd;
-
-	if (make_dirs(dir) == -1 || (d = opendir(dir)) == NULL) {
-		snprintf(why, whysz, "log directory %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	/* Nothing goes before it is sure the kernel's own log can be written. */
-	snprintf(klog, sizeof klog, "%s/kernel.log", dir);
-	if ((fd = open(klog, O_WRONLY | O_CREAT | O_APPEND, 0644)) == -1) {
-		snprintf(why, whysz, "%s: %s", klog, strerror(errno));
-		closedir(d);
-		return -1;
-	}
-	close(fd);
-	if (keep) {
-		closedir(d);
-		return 0;
-	}
-	/* The last run's logs go: its kernel.log, and each NAME.log that
-	   starts as a child's log does. */
-	while ((de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-		char path[4096], name[MIPC_NAME_MAX + 1];
-		struct stat st;
-
-		if (n < 5 || n - 4 > MIPC_NAME_MAX || strcmp(de->d_name + n - 4, ".log") != 0)
-			continue;
-		memcpy(name, de->d_name, n - 4);
-		name[n - 4] = '\0';
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (strcmp(name, "kernel") == 0 || log_is_ours(path, name)))
-			(void)unlink(path);
-	}
-	closedir(d);
-	return 0;
-}
-
 /*
  * The event record: LOGDIR/events.jsonl or --events FILE, made afresh by a
  * new run, or gone on with by the next file of the same run.
@@ -145,23 +77,17 @@ kernel_prepare_logs(const char *dir, int keep, char *why, size_t whysz)
 static int
 open_record(struct kernel *k)
 {
-	char path[4096];
-	int fd, flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK;
-	struct stat st;
+	char path[4096], why[4200];
+	int fd;
 
 	if (k->cfg.events_path != NULL)
 		snprintf(path, sizeof path, "%s", k->cfg.events_path);
 	else
 		snprintf(path, sizeof path, "%s/events.jsonl", k->cfg.log_dir);
-	if (!k->cfg.keep_logs)
-		flags |= O_TRUNC;
-	if ((fd = open(path, flags, 0600)) == -1 || fstat(fd, &st) == -1 ||
-	    !S_ISREG(st.st_mode)) {
-		mipc_warn("%s: %s (choose another with --events or --log-dir)", path,
-		    fd == -1 ? strerror(errno) : "not a regular file");
-		if (fd != -1)
-			close(fd);
+	if ((fd = logdir_open_file(&k->logdir, path, k->cfg.keep_logs ? 0 : LOG_EMPTY,
+	    k->cfg.events_path != NULL ? "--events" : "--log-dir", why,
+	    sizeof why)) == -1) {
+		mipc_warn("%s", why);
 		return -1;
 	}
 	record_init(&k->sv.record, fd, k->cfg.no_time,
@@ -176,6 +102,7 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 	struct route_config rc = { cfg->slots, cfg->queue, cfg->timeout_ms,
 	    cfg->refuse_deadlock };
 	char path[4096], why[4200];
+	int fd;
 
 	memset(k, 0, sizeof *k);
 	k->cfg = *cfg;
@@ -196,24 +123,36 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 		mipc_warn("out of memory");
 		return -1;
 	}
-	proc_init(&k->procs, &k->sv, &k->trace, cfg->log_dir, cfg->slots,
+	proc_init(&k->procs, &k->sv, &k->trace, &k->logdir, cfg->slots,
 	    cfg->no_time, -1);
 	console_init(&k->cons, &k->procs, &k->sv, &k->trace, cfg->timeout_ms,
 	    cfg->no_time);
 	clients_init(&k->clients, &k->sv, &k->cons, -1, &k->stopping);
+	/* The log directory first: a kernel that cannot have it (another
+	   kernel's) touches nothing, its socket included. */
+	if (logdir_open(&k->logdir, cfg->log_dir, why, sizeof why) == -1) {
+		k->status = errno == EBUSY ? 2 : 1;
+		mipc_warn("%s", why);
+		return -1;
+	}
 	if (cfg->socket_path != NULL &&
 	    (k->listen_fd = listen_open(cfg->socket_path)) == -1)
 		return -1;
 	k->clients.listen_fd = k->listen_fd;
-	if (kernel_prepare_logs(cfg->log_dir, cfg->keep_logs, why, sizeof why) == -1) {
-		mipc_warn("%s (choose another with --log-dir)", why);
+	if (!cfg->keep_logs && logdir_clear(&k->logdir, why, sizeof why) == -1) {
+		mipc_warn("%s", why);
 		return -1;
 	}
-	snprintf(path, sizeof path, "%s/kernel.log", cfg->log_dir);
-	if (logw_open(&k->log, path, !cfg->no_time) == -1) {
-		mipc_warn("%s: %s", path, strerror(errno));
+	if ((fd = logdir_open_log(&k->logdir, "kernel", why, sizeof why)) == -1) {
+		mipc_warn("%s", why);
 		return -1;
 	}
+	logw_fd(&k->log, fd, !cfg->no_time);
+	/* A kernel that runs for days keeps its log to a size: the older
+	   half goes to kernel.log.1. */
+	if (logdir_path(&k->logdir, "kernel", path, sizeof path) == NULL ||
+	    logw_rotate_at(&k->log, path, LOGDIR_LOG_MAX) == -1)
+		mipc_warn("%s: the log will not be rotated: %s", path, strerror(errno));
 	if (open_record(k) == -1)
 		return -1;
 	if (catch_signals(k) == -1 || ev_add(k->ev, k->sigpipe[0], EV_READ, &sig_tag) == -1) {
@@ -403,6 +342,7 @@ kernel_free(struct kernel *k)
 	trace_free(&k->trace);
 	logw_printf(&k->log, "kernel stopped");
 	logw_close(&k->log);
+	logdir_close(&k->logdir);
 	if (k->ev != NULL)
 		ev_free(k->ev);
 	spawn_default_signals();

@@ -17,6 +17,7 @@
 #include "ev.h"
 #include "grammar.h"
 #include "log.h"
+#include "logdir.h"
 #include "param.h"
 #include "proc.h"
 #include "serve.h"
@@ -52,6 +53,7 @@ enum kernel_stop {
 struct kernel {
 	struct kconfig	 cfg;
 	struct ev	*ev;
+	struct logdir	 logdir;	/* LOGDIR, held while the kernel runs */
 	struct logw	 log;		/* LOGDIR/kernel.log */
 	struct trace	 trace;
 	struct serve	 sv;
@@ -66,14 +68,8 @@ struct kernel {
 	int64_t		 now;		/* ms, refreshed each turn */
 };
 
-/*
- * Makes the log directory if need be, checks kernel.log can be written
- * there, and then (unless keep) removes the logs of the last run (see
- * log_is_ours), as kernel_init does.  Returns 0, or -1 having touched no
- * log and written what failed into why ("PATH: reason").
- */
-int	kernel_prepare_logs(const char *dir, int keep, char *why, size_t whysz);
-/* Returns 0, or -1 after saying why (then kernel_free it all the same). */
+/* Returns 0, or -1 after saying why (then kernel_free it all the same);
+   k->status is then 2 if the log directory is another kernel's. */
 int	kernel_init(struct kernel *k, const struct kconfig *cfg);
 /* Runs the scenario s (taken over) in k; with stop_when_done the loop ends
    with it.  Returns its console, or NULL if memory ran out. */

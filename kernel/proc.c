@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ev.h"
+#include "logdir.h"
 #include "log.h"
 #include "platform.h"
 #include "proc.h"
@@ -39,13 +40,13 @@ child_of(struct sproc *sp)
 
 void
 proc_init(struct procs *ps, struct serve *sv, struct trace *trace,
-    const char *log_dir, unsigned slots, int no_time, int sigfd)
+    struct logdir *logdir, unsigned slots, int no_time, int sigfd)
 {
 	memset(ps, 0, sizeof *ps);
 	ps->sv = sv;
 	ps->trace = trace;
 	ps->log = sv->log;
-	ps->log_dir = log_dir;
+	ps->logdir = logdir;
 	ps->slots = slots;
 	ps->no_time = no_time;
 	ps->now = sv->now;
@@ -179,8 +180,8 @@ proc_spawn(struct procs *ps, const struct child_config *ccfg, char *ans, size_t 
 {
 	const char *name = ccfg->name;
 	struct child *c = proc_find(ps, name);
-	char path[4096];
-	int sock;
+	char path[4096], why[MIPC_ANSWER_MAX - 32];
+	int sock, logfd;
 	pid_t ospid;
 	uint32_t pid = ccfg->pid;
 
@@ -199,7 +200,13 @@ proc_spawn(struct procs *ps, const struct child_config *ccfg, char *ans, size_t 
 		snprintf(ans, anssz, "ERR EADDRINUSE pid %u is in use", (unsigned)pid);
 		return NULL;
 	}
-	snprintf(path, sizeof path, "%s/%s.log", ps->log_dir, name);
+	/* Its log: a FIFO, a link or anything but a file there is refused. */
+	if ((logfd = logdir_open_log(ps->logdir, name, why, sizeof why)) == -1) {
+		snprintf(ans, anssz, "ERR %s %s", errno == EINVAL ? "EINVAL" : "ENOSPC",
+		    why);
+		return NULL;
+	}
+	(void)logdir_path(ps->logdir, name, path, sizeof path);
 	struct child_config cfg = *ccfg;
 	cfg.pid = pid;
 	cfg.no_time = ps->no_time;
@@ -209,7 +216,9 @@ proc_spawn(struct procs *ps, const struct child_config *ccfg, char *ans, size_t 
 	trace_flush(ps->trace);
 	fflush(stdout);
 	fflush(stderr);
-	if ((sock = spawn_fork(&cfg, path, &ospid, ans, anssz)) == -1)
+	sock = spawn_fork(&cfg, logfd, &ospid, ans, anssz);
+	close(logfd);
+	if (sock == -1)
 		return NULL;
 
 	if ((c = child_record(ps, name)) == NULL) {

@@ -44,6 +44,7 @@ struct fwait {
 };
 
 struct procs;
+struct logdir;
 
 struct child {
 	struct sproc	 sp;		/* first: a child is a process */
@@ -83,7 +84,7 @@ struct procs {
 	struct serve	*sv;
 	struct trace	*trace;
 	struct logw	*log;
-	const char	*log_dir;
+	struct logdir	*logdir;	/* where the children's logs go */
 	unsigned	 slots;		/* children alive at most */
 	int		 no_time;
 	const int64_t	*now;
@@ -98,7 +99,7 @@ struct procs {
 };
 
 void	proc_init(struct procs *ps, struct serve *sv, struct trace *trace,
-	    const char *log_dir, unsigned slots, int no_time, int sigfd);
+	    struct logdir *logdir, unsigned slots, int no_time, int sigfd);
 /* Forgets every record (proc_stop_all first). */
 void	proc_free(struct procs *ps);
 

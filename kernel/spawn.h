@@ -11,13 +11,15 @@
 #include "child.h"
 
 /*
- * Opens logpath for the child's stdout and stderr, makes the socketpair and
- * forks a child that runs as cfg says.  Returns the kernel's end of the
- * socket (non-blocking) and the child's OS pid in *ospid, or -1 with an
- * "ERR ..." answer in ans.
+ * Makes the socketpair and forks a child that runs as cfg says, with logfd
+ * (the caller's, still open after) as its stdout and stderr: the built-in
+ * process, or cfg->program exec'd with the socket as fd 3.  Returns the
+ * kernel's end of the socket (non-blocking) and the child's OS pid in
+ * *ospid, or -1 with an "ERR ..." answer in ans (ERR ENOENT and the reason
+ * for a program that cannot be run).
  */
-int	spawn_fork(const struct child_config *cfg, const char *logpath,
-	    pid_t *ospid, char *ans, size_t anssz);
+int	spawn_fork(const struct child_config *cfg, int logfd, pid_t *ospid,
+	    char *ans, size_t anssz);
 
 /* Puts back the default action of the signals a kernel catches: a kernel
    does at its end, and a child at its start. */

@@ -184,7 +184,7 @@ echo old >"$T/kd/a.log"
 st=0
 "$MIPC" run --backend "$BACKEND" --log-dir "$T/kd" scenarios/walkthrough.mipc >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 2 ] || fail "a log directory whose kernel.log is a directory: exit $st"
-has "$T/err" "kd/kernel.log: Is a directory (choose another with --log-dir)"
+has "$T/err" "kd/kernel.log is a directory, not a regular file: remove it, or choose another --log-dir"
 [ -f "$T/kd/a.log" ] || fail "a refused run removed the last run's logs"
 
 # A new run replaces the last run's logs (with or without timestamps), but
@@ -365,13 +365,13 @@ has "$T/bl/kernel.log" "kernel stopped"
 st=0; "$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 --log-dir "$T/afile/logs" \
     >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 2 ] || fail "bench with an unusable --log-dir exited $st"
-has "$T/err" "log directory $T/afile/logs: Not a directory (choose another with --log-dir)"
+has "$T/err" "cannot make log directory $T/afile/logs: Not a directory (choose another --log-dir)"
 [ ! -s "$T/out" ] || { cat "$T/out"; fail "bench measured with an unusable --log-dir"; }
 mkdir -p "$T/ld/kernel.log"	# a directory where the kernel's log would go
 st=0; "$MIPC" bench --backend "$BACKEND" --count 50 --rounds 1 --log-dir "$T/ld" \
     >"$T/out" 2>"$T/err" || st=$?
 [ $st -eq 2 ] || fail "bench with kernel.log a directory exited $st"
-has "$T/err" "$T/ld/kernel.log: Is a directory (choose another with --log-dir)"
+has "$T/err" "$T/ld/kernel.log is a directory, not a regular file: remove it, or choose another --log-dir"
 [ ! -s "$T/out" ] || { cat "$T/out"; fail "bench measured with kernel.log a directory"; }
 
 # A bench stopped by a kill takes the case it was running with it, a floor's
