@@ -35,8 +35,8 @@
  *      leave, or the effect's recipient if A & 4
  *   7  P sends a well-formed line, A choosing which (see templated())
  *
- * The invariants are checked after every step and after every departure;
- * the sink checks every effect as it comes.  A broken one aborts with a line
+ * The invariants are checked after every step and after every departure
+ * (route_dump() included); the sink checks every effect as it comes.  A broken one aborts with a line
  * saying which, so a crash file names the rule it breaks.
  */
 #include <stdarg.h>
@@ -440,6 +440,43 @@ check_acyclic(struct harness *h)
 	}
 }
 
+/* route_dump(): one line per slot of each array and a heading for each,
+   and a link's line says how many of its messages are withheld. */
+struct dump {
+	struct harness	*h;
+	unsigned	 n;
+};
+
+static void
+dump_line(void *arg, const char *s)
+{
+	struct dump *d = arg;
+	const struct route *r = &d->h->r;
+	unsigned i = d->n++, held = 0;
+	const char *w;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) >= MIPC_ANSWER_MAX ||
+	    strchr(s, '\n') != NULL)
+		fail("route_dump line %u empty, too long or not one line", i);
+	if (i < 2 + r->pt.nslots || i - 2 - r->pt.nslots >= r->mb.n)
+		return;
+	const struct link *l = &r->mb.slot[i - 2 - r->pt.nslots];
+	const struct rproc *srv = route_proc_find(r, l->server);
+	for (const struct msg *m = srv != NULL ? srv->whead : NULL; m != NULL; m = m->snext)
+		held += m->port == l->port && m->from == l->client;
+	w = strstr(s, " withheld: ");
+	if ((held == 0) != (w == NULL))
+		fail("route_dump of link %u<-%lu: %u withheld, the line says \"%s\"",
+		    l->port, (unsigned long)l->client, held, s);
+	if (held > 0) {
+		char want[32];
+		snprintf(want, sizeof want, " (%u withheld: ", held);
+		if (strstr(s, want) == NULL)
+			fail("route_dump of link %u<-%lu: %u withheld, the line says "
+			    "\"%s\"", l->port, (unsigned long)l->client, held, s);
+	}
+}
+
 static void
 check(struct harness *h)
 {
@@ -502,6 +539,13 @@ check(struct harness *h)
 		    r->inflight, live, h->npending);
 	if (r->cfg.refuse_deadlock)
 		check_acyclic(h);
+	if (route_next_deadline(r) != (r->thead != NULL ? r->thead->deadline : -1))
+		fail("route_next_deadline is not the oldest message's deadline");
+	struct dump d = { h, 0 };
+	route_dump(r, dump_line, &d);
+	if (d.n != 2 + r->pt.nslots + r->mb.nslots)
+		fail("route_dump wrote %u lines for %u + %u slots", d.n, r->pt.nslots,
+		    r->mb.nslots);
 }
 
 /* ----- processes ----- */
