@@ -138,19 +138,39 @@ bench: $(MIPC)
 	$(MIPC) bench
 
 # libFuzzer harnesses (clang only): make fuzz FUZZ_TIME=600
+#
+# Each tests/fuzz_NAME.c is built with the sources it needs, FUZZ_SRCS_NAME,
+# into build/fuzz/fuzz_NAME, and run for FUZZ_TIME seconds on its own corpus
+# (build/fuzz/corpus-NAME, grown by the runs, seeded from tests/corpus/NAME).
+# A crash, leak or timeout stops the target and leaves its input in
+# build/fuzz/.  `make fuzz FUZZERS=route` runs one.
 FUZZ_TIME ?= 60
-FUZZ_CFLAGS := -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Icommon -Ikernel \
-               -fsanitize=fuzzer,address,undefined
-FUZZ_SRCS := common/err.c common/proto.c kernel/request.c kernel/ptable.c kernel/mbox.c kernel/route.c
-fuzz: build/fuzz/fuzz_request build/fuzz/fuzz_route
-	@mkdir -p build/fuzz/corpus-request build/fuzz/corpus-route
-	build/fuzz/fuzz_request -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-		build/fuzz/corpus-request tests/corpus/request
-	build/fuzz/fuzz_route -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-		build/fuzz/corpus-route tests/corpus/route
-build/fuzz/%: tests/%.c $(FUZZ_SRCS) $(wildcard */*.h)
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
+FUZZ_CC   ?= clang
+FUZZERS   ?= request route grammar event
+FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -D_POSIX_C_SOURCE=200809L \
+               -Icommon -Ikernel -Iproc \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRCS_request := common/err.c kernel/request.c
+FUZZ_SRCS_route   := common/err.c common/proto.c kernel/request.c kernel/ptable.c \
+                     kernel/mbox.c kernel/route.c kernel/flight.c
+FUZZ_SRCS_grammar := common/err.c common/log.c common/signame.c kernel/request.c \
+                     kernel/grammar.c
+FUZZ_SRCS_event   := common/json.c common/event.c common/log.c
+fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+		mkdir -p build/fuzz/corpus-$$f || exit 1; \
+		echo "  FUZZ    $$f for $(FUZZ_TIME) s"; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		    -artifact_prefix=build/fuzz/$$f- build/fuzz/corpus-$$f \
+		    tests/corpus/$$f || exit 1; \
+	done
+define fuzz_rule
+build/fuzz/fuzz_$(1): tests/fuzz_$(1).c $$(FUZZ_SRCS_$(1)) $$(wildcard */*.h)
+	@mkdir -p $$(dir $$@)
+	@echo "  FUZZCC  $$@"
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$< $$(FUZZ_SRCS_$(1))
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
 # logs/ is left: what a run writes there is the user's to keep (and new runs
 # replace it), and other files there are the user's own.
