@@ -792,6 +792,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		departures(&h);
 		check(&h);
 	}
+	/* The end: every message still in flight times out, so each pending
+	   one has had exactly one answer; then every process leaves, and
+	   nothing is left held. */
+	now += TIMEOUT;
+	h.op = OP_EXPIRE;
+	route_expire(&h.r, now);
+	h.op = OP_NONE;
+	departures(&h);
+	check(&h);
+	if (h.npending != 0 || h.r.inflight != 0)
+		fail("after every deadline: %u pending, %u in flight", h.npending,
+		    h.r.inflight);
+	for (int k = 0; k < NPROC; k++)
+		mark_leaving(&h, &h.s[k]);
+	departures(&h);
+	if (h.r.nprocs != 0 || h.r.mb.n != 0 || h.r.pt.used != 0)
+		fail("all gone, and %u processes, %u links, %u table entries left",
+		    h.r.nprocs, h.r.mb.n, h.r.pt.used);
 	route_free(&h.r);
 	for (int k = 0; k < NPROC; k++) {
 		free(h.s[k].rp);
