@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 #include "kernel.h"
 #include "listen.h"
 #include "platform.h"
@@ -167,8 +168,11 @@ static const struct command {
 	  CMD_DEFAULT_SOCKET, 0, -1, "", NULL,
 	  "print a running kernel's events as they happen",
 	  NULL /* cli/monitor.c has its own usage */ },
-	{ "help", cmd_help, OPT_HELP, 0, 0, -1, "", NULL,
-	  "this text", NULL },
+	{ "help", cmd_help, OPT_HELP, 0, 0, 1, "[TOPIC]", "one TOPIC",
+	  "this text; mipc help scenario, or a verb: the console language",
+	  "Without TOPIC, this text.  mipc help scenario says what the console\n"
+	  "and scenario language is, with every verb; mipc help VERB (spawn,\n"
+	  "kill, expect, monitor, ...) says more of one.  No kernel is needed.\n" },
 };
 
 /* What a command's usage says of an option, where the option's own help
@@ -641,6 +645,10 @@ cmd_kernel(struct options *o)
 	trace_log(&k.trace, "microipc %s: kernel on %s, backend %s, %u slots, queue %u, "
 	    "timeout %u ms; stop with ^C or shutdown", MIPC_VERSION, cfg.socket_path,
 	    ev_name(k.ev), cfg.slots, cfg.queue, cfg.timeout_ms);
+	/* What this terminal shows, and where the rest is. */
+	trace_out(&k.trace, "this terminal shows deliveries, notices, exits, deadlocks "
+	    "and scenario lines; every request and answer: mipc monitor, or mipc logs "
+	    "kernel -f (logs in %s)", cfg.log_dir);
 	if (o->scenario != NULL && kernel_scenario(&k, &loaded, 0) == NULL)
 		mipc_die(1, "out of memory");
 	int status = kernel_loop(&k);
@@ -649,11 +657,34 @@ cmd_kernel(struct options *o)
 }
 
 /* mipc help: the commands.  (Help on a console verb: mipc attach, help.) */
+/* One line of the console's help, on f. */
+static void
+help_line(void *f, const char *s)
+{
+	fprintf(f, "%s\n", s);
+}
+
 static int
 cmd_help(struct options *o)
 {
-	(void)o;
-	global_usage(stdout);
+	if (o->nargs == 0) {
+		global_usage(stdout);
+		return 0;
+	}
+	/* A console verb, or the scenario language as a whole: from the
+	   table the console's own help prints, no kernel needed. */
+	if (o->nargs > 1)
+		cli_usage_error("help takes one TOPIC ('%s' is one too many)", o->args[1]);
+	if (command_named(o->args[0]) != NULL) {
+		fprintf(stderr, "mipc: %s is a command: mipc %s --help\n", o->args[0],
+		    o->args[0]);
+		return 2;
+	}
+	if (gram_help_topic(o->args[0], help_line, stdout) == -1) {
+		fprintf(stderr, "mipc: no help on '%s': try mipc help scenario, or one "
+		    "of its verbs (spawn, kill, expect, ...)\n", o->args[0]);
+		return 2;
+	}
 	return 0;
 }
 

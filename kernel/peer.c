@@ -292,6 +292,13 @@ peer_owed(const struct peer *p)
 	return p->slot_n;
 }
 
+void
+peer_owed_each(const struct peer *p, void (*fn)(void *arg, uint64_t re), void *arg)
+{
+	for (unsigned i = 0; i < p->slot_n; i++)
+		fn(arg, p->slots[(p->slot_head + i) % p->slot_cap].re);
+}
+
 /* ----- input ----- */
 
 /* Hands over every complete line read, until the owner holds. */

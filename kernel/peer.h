@@ -119,5 +119,8 @@ void	peer_answer(struct peer *p, const char *text, size_t n, uint64_t re,
 	    uint64_t tag);
 /* Answers owed. */
 unsigned peer_owed(const struct peer *p);
+/* Calls fn with the re of every slot still owed, oldest first. */
+void	peer_owed_each(const struct peer *p, void (*fn)(void *arg, uint64_t re),
+	    void *arg);
 
 #endif

@@ -406,6 +406,16 @@ child_line(struct sproc *sp, const char *line, size_t len)
 		serve_request(ps->sv, sp, rest, n, 0, ROUTE_CALL);
 		break;
 	case PROTO_REPLY:
+		if (n > MIPC_ANSWER_MAX - 4) {
+			/* Its sender's answer, OK and the reply, would not fit in
+			   an answer line: refused whole, never cut.  The delivery
+			   waits for a reply that fits. */
+			char why[96];
+			snprintf(why, sizeof why, "ERR EMSGSIZE reply is %zu bytes, at most "
+			    "%d allowed", n, MIPC_ANSWER_MAX - 4);
+			serve_refuse(ps->sv, sp, line, len, why, 0);
+			break;
+		}
 		if (serve_reply(ps->sv, sp, rest, n) == -1) {
 			logw_printf(ps->log, "%s answered nothing: %.*s", c->name,
 			    (int)len, line);

@@ -422,6 +422,28 @@ serve_leaving(const struct serve *sv)
 	return sv->leaving != NULL;
 }
 
+/* A request of a process that left is answered in the record, for nobody:
+   every request has its answer, the last word on what became of it. */
+static void
+unanswered(void *arg, uint64_t re)
+{
+	struct sproc *sp = arg;
+	struct event e;
+	char text[160];
+	int n;
+
+	if (re == 0)
+		return;
+	n = snprintf(text, sizeof text, "ERR ESRCH pid %lu %s before its answer",
+	    (unsigned long)sp->rp.pid, sp->why);
+	record_begin(&sp->sv->record, &e, EV_ANSWER);
+	event_add_uint(&e, "pid", sp->rp.pid);
+	event_add_uint(&e, "re", re);
+	event_add_str(&e, "text", text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+	event_add_uint(&e, "gone", 1);
+	record_emit(&sp->sv->record, &e);
+}
+
 /*
  * Each process that left releases what it held, as if it had removed its
  * ports and links, its peer is closed, and its owner has the last word.
@@ -439,6 +461,7 @@ serve_departures(struct serve *sv)
 		sp->next_leaving = NULL;
 		logw_printf(sv->log, "%s %s", serve_label(sp), sp->why);
 		route_proc_gone(&sv->route, &sp->rp, sp->why);
+		peer_owed_each(&sp->peer, unanswered, sp);
 		sp->alive = 0;
 		sp->leaving = 0;
 		record_unwatch(&sv->record, &sp->peer);

@@ -116,11 +116,12 @@ plan(struct exec_plan *p, const struct child_config *cfg, char *ans, size_t anss
 	return 0;
 }
 
-/* Moves fd to a number of at least 10, out of the way of 0 to 3. */
+/* Moves fd to a number of at least 10, out of the way of 0 to 3, keeping
+   it across exec or not. */
 static int
-move_up(int fd)
+move_up(int fd, int cloexec)
 {
-	int up = fcntl(fd, F_DUPFD, 10);
+	int up = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 10);
 
 	if (up != -1)
 		close(fd);
@@ -133,8 +134,9 @@ exec_program(int sock, int logfd, int errfd, struct exec_plan *p)
 {
 	int null, e;
 
-	if ((sock = move_up(sock)) == -1 || (logfd = move_up(logfd)) == -1 ||
-	    (errfd = move_up(errfd)) == -1)
+	/* The pipe must close at the exec: that is how the kernel knows. */
+	if ((sock = move_up(sock, 0)) == -1 || (logfd = move_up(logfd, 0)) == -1 ||
+	    (errfd = move_up(errfd, 1)) == -1)
 		_exit(127);
 	(void)write(logfd, p->started, p->startedlen);
 	if ((null = open("/dev/null", O_RDONLY)) != -1 && null != 0) {

@@ -15,7 +15,10 @@
 # A scenario's lines "# error: TEXT" name a message its run must print
 # (on standard output or error, the echo of the comment aside): a parser
 # that lost a rule fails the scenario that shows it.  Every fail-* and
-# syntax-* scenario names at least one.
+# syntax-* scenario names at least one.  A line "# run with: OPTIONS"
+# gives the options a scenario needs (--deadlock refuse, a short
+# --timeout).  After every scenario that runs, its event record must hold
+# the record's invariants (tests/check_events).
 
 MIPC=${MIPC:-bin/mipc}
 BUILD=${BUILD:-build/default}
@@ -130,6 +133,22 @@ for bin in "$BUILD"/tests/test_*; do
 	done
 done
 
+# The options a scenario asks for on its "# run with:" line.
+options() {
+	sed -n 's/^# run with: //p' "$1"
+}
+
+# Whether the event record at $1 holds the invariants; why goes to $2.
+record_holds() {
+	if [ ! -f "$1" ]; then
+		echo "    no event record at $1" >>"$2"
+		return 1
+	fi
+	"$BUILD/tests/check_events" "$1" >>"$2" 2>&1 && return 0
+	echo "    the event record breaks its invariants" >>"$2"
+	return 1
+}
+
 backends=$("$MIPC" --backends 2>/dev/null)
 [ -n "$backends" ] || { echo "FAIL $MIPC --backends printed nothing"; failed=$((failed + 1)); }
 
@@ -138,12 +157,14 @@ for be in $backends; do
 		[ -f "$f" ] || continue
 		name="scenario/$be/$(basename "$f" .mipc)"
 		wanted "$name" || continue
-		limited "$MIPC" run --no-time --backend "$be" --log-dir "$tmp/logs" "$f" \
-		    >"$tmp/out" 2>&1
+		rm -f "$tmp/logs/events.jsonl"
+		limited "$MIPC" run --no-time --backend "$be" --log-dir "$tmp/logs" \
+		    $(options "$f") "$f" >"$tmp/out" 2>&1
 		st=$?
 		ok=0; [ $st -eq 0 ] && ok=1
 		[ $ok = 1 ] || echo "    (exit status $st)" >>"$tmp/out"
 		shows_errors "$f" "$tmp/out" 0 || ok=0
+		record_holds "$tmp/logs/events.jsonl" "$tmp/out" || ok=0
 		result "$name" $ok "$tmp/out"
 	done
 	for f in tests/scenarios/*.mipc; do
@@ -156,10 +177,12 @@ for be in $backends; do
 		syntax-*) want=2 ;;
 		*) want=0 ;;
 		esac
-		limited "$MIPC" run --no-time --backend "$be" --log-dir "$tmp/logs" "$f" \
-		    >"$tmp/out" 2>&1
+		rm -f "$tmp/logs/events.jsonl"
+		limited "$MIPC" run --no-time --backend "$be" --log-dir "$tmp/logs" \
+		    $(options "$f") "$f" >"$tmp/out" 2>&1
 		st=$?
 		ok=0; [ $st -eq $want ] && ok=1
+		[ $want = 2 ] || record_holds "$tmp/logs/events.jsonl" "$tmp/out" || ok=0
 		[ $ok = 1 ] || echo "    (exit status $st, expected $want)" >>"$tmp/out"
 		shows_errors "$f" "$tmp/out" $((want != 0)) || ok=0
 		result "$name" $ok "$tmp/out"
