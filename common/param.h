@@ -2,7 +2,8 @@
  * param.h - every limit of microipc in one place.
  *
  * Run-time options (--slots, --queue, --timeout) choose a value up to the
- * maximum given here; the defaults are the seed's numbers.
+ * maximum given here; the defaults are small, so that a dump shows every
+ * slot of both arrays at a glance.
  */
 #ifndef MIPC_PARAM_H
 #define MIPC_PARAM_H
@@ -14,7 +15,7 @@
 #define MIPC_ANSWER_MAX       512      /* longest answer or notice line the kernel writes */
 #define MIPC_NAME_MAX         16       /* characters in a process NAME */
 
-#define MIPC_SLOTS_DEFAULT    6        /* process table and mailbox slots: the seed's 6 */
+#define MIPC_SLOTS_DEFAULT    6        /* process table and mailbox slots */
 #define MIPC_SLOTS_MAX        1024     /* largest --slots */
 #define MIPC_QUEUE_DEFAULT    128      /* messages in flight on one link */
 #define MIPC_QUEUE_MAX        65536    /* largest --queue */

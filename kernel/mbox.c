@@ -3,8 +3,8 @@
  *
  * Links are appended at the end of the used part of the array, so the array
  * reads in the order the links were made.  Destroying a link copies every
- * later link down by one slot, as the seed program's copy-and-compact did:
- * the order is kept and no hole is ever left, so slot[0..n) is always the
+ * later link down by one slot (copy and compact): the order is kept and no
+ * hole is ever left, so slot[0..n) is always the
  * whole story.  Removal is O(n), which for a handful of slots is nothing and
  * keeps the picture simple.  A process that leaves may hold every link at
  * once: those are dropped one by one and the array compacted once, so that

@@ -25,7 +25,7 @@ int	ptable_init(struct ptable *t, unsigned nslots);
 void	ptable_free(struct ptable *t);
 /* Returns the slot holding port, or -1. */
 int	ptable_find(const struct ptable *t, uint16_t port);
-/* Puts (port, owner) in the slot chosen as the seed does (see ptable.c).
+/* Puts (port, owner) in the slot ptable.c's rule chooses (freed slots first).
  * Returns the slot, or -1 if the table is full.  The port must not be in it. */
 int	ptable_insert(struct ptable *t, uint16_t port, uint32_t owner);
 /* Frees slot i, which must hold an entry. */

@@ -20,7 +20,7 @@
 struct load_config;
 
 enum reply_kind {
-	REPLY_DEFAULT,	/* the seed's "response written to port: PORT" */
+	REPLY_DEFAULT,	/* "response written to port: PORT" */
 	REPLY_ECHO,	/* the message's own TEXT */
 	REPLY_FIXED,	/* a fixed text */
 };

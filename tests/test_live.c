@@ -8,7 +8,7 @@
 
 #include "live.h"
 
-/* The seed's session, typed by one client. */
+/* The walk-through's session, typed by one client. */
 TEST(seed_session)
 {
 	start_kernel(NULL);

@@ -1,5 +1,5 @@
 /*
- * test_request.c - the request format: every edge of BRIEF §1.
+ * test_request.c - the request format (request.h): every edge of it.
  */
 #include "request.h"
 #include "test.h"

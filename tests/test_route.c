@@ -1,5 +1,5 @@
 /*
- * test_route.c - the routing rules of BRIEF §2, one case per rule.
+ * test_route.c - the routing rules (route.h), one case per rule.
  *
  * Every effect route.c reports is recorded, so each case checks what was
  * delivered, answered and told to whom, in order.

@@ -21,8 +21,8 @@ TEST(table_fills_in_order)
 	ptable_free(&t);
 }
 
-/* Two removals in a row: the seed's single "last removed index" would put
-   the next two entries in the same slot. */
+/* Two removals in a row: a single "last removed index", instead of a
+   stack of them, would put the next two entries in the same slot. */
 TEST(table_two_holes)
 {
 	struct ptable t;
