@@ -7,10 +7,10 @@
  * the next slot at the end of the part of the array ever used ("high").  Of
  * the freed slots, the most recently freed is taken first.
  *
- * The seed program this comes from remembered only the last removed index.
- * After two removals in a row (A, B, C in slots 0, 1, 2; remove 0, then 1)
- * it had forgotten slot 0, and it put the next two entries both into slot 1,
- * the second overwriting the first.  Here every freed slot is kept, on a
+ * A table that remembered only the last removed index would go wrong after
+ * two removals in a row (A, B, C in slots 0, 1, 2; remove 0, then 1): it
+ * would have forgotten slot 0, and put the next two entries both into slot
+ * 1, the second overwriting the first.  Here every freed slot is kept, on a
  * stack: the next two entries go to slot 1, then slot 0, and the end of the
  * array grows only after that.
  */
