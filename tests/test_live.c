@@ -817,6 +817,10 @@ TEST(attach_stops_when_nobody_reads)
 		send_all(in[1], "ps\n", 3);
 	ASSERT(read_line(out[0], line, sizeof line, now_ms() + DEADLINE_MS) >= 0);
 	close(out[0]);
+	/* One more line, sent now that nobody reads: it may have answered all
+	   twenty before the close, and a line it has yet to print is the
+	   point. */
+	send_all(in[1], "ps\n", 3);
 	/* It ends by itself: its stdin stays open, with lines left to send. */
 	int64_t deadline = now_ms() + DEADLINE_MS;
 	pid_t r;
