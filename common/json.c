@@ -214,6 +214,29 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* Ones in every byte, and the high bit of every byte. */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/* Whether a byte of w is zero (the classic bit trick: exact, no false
+   positive, when at least one byte is). */
+static int
+has_zero(uint64_t w)
+{
+	return ((w - ONES) & ~w & HIGHS) != 0;
+}
+
+/* Whether a byte of w needs more than a copy: under 0x20, 0x7f, '"', '\\',
+   or 0x80 and up. */
+static int
+needs_escape(uint64_t w)
+{
+	return (w & HIGHS) != 0 ||
+	    has_zero(w & 0xe0e0e0e0e0e0e0e0ULL) ||	/* 0x00 to 0x1f */
+	    has_zero(w ^ (0x7f * ONES)) || has_zero(w ^ ('"' * ONES)) ||
+	    has_zero(w ^ ('\\' * ONES));
+}
+
 char *
 json_escape_at(char *o, const char *str, size_t n)
 {
@@ -222,6 +245,17 @@ json_escape_at(char *o, const char *str, size_t n)
 
 	while (p < end) {
 		const unsigned char *q = p;
+		/* Plain text, eight bytes at a time: a word goes as it is when
+		   none of its bytes is a control, DEL, a quote, a backslash or
+		   one with the high bit (UTF-8 to check).  Most texts are all
+		   such words. */
+		while (end - q >= 8) {
+			uint64_t w;
+			memcpy(&w, q, 8);
+			if (needs_escape(w))
+				break;
+			q += 8;
+		}
 		while (q < end && *q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
 			q++;
 		if (q > p) {
