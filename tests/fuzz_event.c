@@ -159,7 +159,8 @@ same_rules(const struct evrules *a, const struct evrules *b)
 static void
 check_rules(const struct evrules *rs)
 {
-	if (rs->n > EVRULES_MAX || rs->used >= EVRULES_TEXT_MAX)
+	/* used may reach EVRULES_TEXT_MAX: the last value's NUL in the last byte */
+	if (rs->n > EVRULES_MAX || rs->used > EVRULES_TEXT_MAX)
 		fail("too many rules, or too much text");
 	for (unsigned i = 0; i < rs->n; i++) {
 		const struct evrule *r = &rs->r[i];
