@@ -271,8 +271,14 @@ event_parse(struct event *e, struct json_doc *d, const char *line, size_t n,
 		for (size_t j = 0; j < i; j++)
 			if (d->m[j].keylen == m->keylen &&
 			    memcmp(d->m[j].key, m->key, m->keylen) == 0) {
-				snprintf(err, errsize, "column %zu: \"%s\" is given twice",
-				    m->col, m->key);
+				/* The key is the line's: shown, never obeyed, and
+				   kept to one short line. */
+				struct jbuf k;
+				jbuf_init(&k);
+				event_show_text(&k, m->key, m->keylen > 40 ? 40 : m->keylen, 1);
+				snprintf(err, errsize, "column %zu: %s%s is given twice", m->col,
+				    jbuf_str(&k), m->keylen > 40 ? "..." : "");
+				jbuf_free(&k);
 				return -1;
 			}
 		if (strlen(m->key) != m->keylen)
@@ -834,7 +840,7 @@ render_what(struct jbuf *b, const struct event *e, const struct evnames *nm)
 		f = &e->f[i];
 		if (i > 0)
 			jbuf_addc(b, ' ');
-		jbuf_adds(b, f->key);
+		event_show_text(b, f->key, strlen(f->key), 0);
 		jbuf_addc(b, '=');
 		if (f->type == EVF_STR)
 			event_show_text(b, f->s, f->n, 1);

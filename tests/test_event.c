@@ -415,6 +415,27 @@ TEST(readable_line_of_a_later_kind)
 	    "n=[1,2] e=[] k=3");
 }
 
+/* Keys are the line's too: a later kind's keys are shown escaped, and a
+   key given twice is named on one line, escaped.  Both were found by
+   fuzzing (a key with ESC and BEL reached the terminal as it was). */
+TEST(keys_shown_not_obeyed)
+{
+	struct event e;
+	char err[200];
+	struct json_doc d;
+	static const char dup[] = "{\"seq\":1,\"ev\":\"x\",\"a\\nb\\u001b\":1,"
+	    "\"a\\nb\\u001b\":2}";
+
+	ASSERT_STR_EQ(parse_err(&e, "{\"seq\":9,\"ev\":\"d\",\"\\u001b]0;x\\u0007\":9}"), "");
+	ASSERT_STR_EQ(render(&e, EVR_NOTIME), "     9  d         \\x1b]0;x\\x07=9");
+	json_doc_init(&d);
+	ASSERT_EQ(event_parse(&e, &d, dup, strlen(dup), err, sizeof err), -1);
+	ASSERT(strchr(err, '\n') == NULL && strchr(err, '\033') == NULL);
+	ASSERT(strstr(err, "is given twice") != NULL);
+	ASSERT(strstr(err, "a\\nb\\x1b") != NULL);
+	json_doc_free(&d);
+}
+
 TEST(text_shown_not_obeyed)
 {
 	jbuf_reset(&out);
@@ -656,6 +677,7 @@ static const struct test_case tests[] = {
 	TEST_CASE(rules_match_fields_and_processes),
 	TEST_CASE(readable_lines),
 	TEST_CASE(readable_line_of_a_later_kind),
+	TEST_CASE(keys_shown_not_obeyed),
 	TEST_CASE(text_shown_not_obeyed),
 	TEST_CASE(book_learns_names_and_message_ends),
 	TEST_CASE(check_events_passes_the_hand_made_records),
