@@ -48,6 +48,12 @@ record_tick(struct record *rc)
 }
 
 void
+record_flush(struct record *rc)
+{
+	logw_flush(&rc->w);
+}
+
+void
 record_begin(struct record *rc, struct event *e, enum ev_kind kind)
 {
 	event_init(e, 0, kind);

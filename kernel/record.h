@@ -45,6 +45,9 @@ void	record_close(struct record *rc);
 
 /* The time of the events of this turn. */
 void	record_tick(struct record *rc);
+/* Writes the file's lines buffered so far (never waiting): called with
+   the peers' output, so the file is as far on as any monitor. */
+void	record_flush(struct record *rc);
 
 /* Numbers, stamps and writes e, and sends it to the monitors that want it.
    Returns its seq. */

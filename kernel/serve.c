@@ -473,8 +473,9 @@ serve_departures(struct serve *sv)
 /* ----- output ----- */
 
 /*
- * Writes what every peer has queued.  A delivery that reaches a client's
- * socket answers its sender, which queues more output (hence the rounds).
+ * Writes what every peer has queued, and the event record's new lines.  A
+ * delivery that reaches a client's socket answers its sender, which queues
+ * more output (hence the rounds).
  */
 void
 serve_flush(struct serve *sv)
@@ -490,4 +491,5 @@ serve_flush(struct serve *sv)
 				again = 1;
 		}
 	}
+	record_flush(&sv->record);
 }
