@@ -39,6 +39,8 @@ record_close(struct record *rc)
 	}
 	logw_close(&rc->w);
 	jbuf_free(&rc->line);
+	free(rc->ends);
+	rc->ends = NULL;
 }
 
 void
@@ -62,10 +64,56 @@ record_begin(struct record *rc, struct event *e, enum ev_kind kind)
 	(void)rc;
 }
 
+/* What the monitors' rules ask: names from the kernel, a message's ends
+   from the deliveries remembered. */
+static const char *
+match_name(void *ctx, uint64_t pid)
+{
+	struct record *rc = ctx;
+
+	return rc->names.name != NULL ? rc->names.name(rc->names.ctx, pid) : NULL;
+}
+
+static int
+match_ends(void *ctx, uint64_t msg, uint64_t *from, uint64_t *to)
+{
+	struct record *rc = ctx;
+	const struct record_ends *m;
+
+	if (rc->ends == NULL)
+		return -1;
+	m = &rc->ends[msg % RECORD_ENDS];
+	if (m->msg != msg)
+		return -1;
+	*from = m->from;
+	*to = m->to;
+	return 0;
+}
+
+/* Remembers a delivery's ends.  Without memory for them, rules only miss
+   the replies and drops that name no process. */
+static void
+remember_ends(struct record *rc, const struct event *e)
+{
+	struct record_ends m;
+
+	if (!event_uint(e, "msg", &m.msg) || !event_uint(e, "from", &m.from) ||
+	    !event_uint(e, "to", &m.to))
+		return;
+	if (rc->ends == NULL &&
+	    (rc->ends = calloc(RECORD_ENDS, sizeof *rc->ends)) == NULL)
+		return;
+	rc->ends[m.msg % RECORD_ENDS] = m;
+}
+
 uint64_t
 record_emit(struct record *rc, struct event *e)
 {
+	struct evnames nm = { match_name, match_ends, rc };
+
 	e->seq = ++rc->seq;
+	if (e->kind == EV_DELIVER)
+		remember_ends(rc, e);
 	if (rc->w.fd == -1 && rc->monitors == NULL)
 		return e->seq;
 	jbuf_reset(&rc->line);
@@ -78,7 +126,7 @@ record_emit(struct record *rc, struct event *e)
 		logw_parts(&rc->w, &part, 1);
 	}
 	for (struct monitor *m = rc->monitors; m != NULL; m = m->next)
-		if (evrules_match(&m->rules, e, &rc->names))
+		if (evrules_match(&m->rules, e, &nm))
 			(void)peer_send(m->peer, rc->line.p, rc->line.len);
 	return e->seq;
 }

@@ -17,6 +17,13 @@
 
 struct peer;
 
+#define RECORD_ENDS	4096	/* messages whose ends the monitors' rules know */
+
+/* The ends of a message delivered, for a rule about a later event of it. */
+struct record_ends {
+	uint64_t	 msg, from, to;
+};
+
 struct monitor {
 	struct peer	*peer;		/* a client that asked with `monitor` */
 	struct evrules	 rules;
@@ -32,6 +39,8 @@ struct record {
 	struct jbuf	 line;
 	struct monitor	*monitors;
 	struct evnames	 names;		/* pid -> name, for the monitors' rules */
+	struct record_ends *ends;	/* the last RECORD_ENDS delivered, by
+					   msg % RECORD_ENDS; NULL before the first */
 };
 
 /*
@@ -50,7 +59,9 @@ void	record_tick(struct record *rc);
 void	record_flush(struct record *rc);
 
 /* Numbers, stamps and writes e, and sends it to the monitors that want it.
-   Returns its seq. */
+   Returns its seq.  A rule about a process holds for the later events of
+   a message it sent or served (a reply, a drop): the record remembers the
+   ends of the last RECORD_ENDS messages delivered. */
 uint64_t record_emit(struct record *rc, struct event *e);
 /* Starts an event of kind, to be filled and emitted. */
 void	record_begin(struct record *rc, struct event *e, enum ev_kind kind);
