@@ -24,6 +24,7 @@ record_init(struct record *rc, int fd, int no_time, uint64_t seq, int64_t t0_us)
 	logw_fd(&rc->w, fd, 0);
 	rc->no_time = no_time;
 	rc->seq = seq;
+	rc->msg_base = seq;
 	rc->now_us = plat_now_us();
 	rc->t0_us = t0_us != 0 ? t0_us : rc->now_us;
 	jbuf_init(&rc->line);
@@ -62,6 +63,12 @@ record_begin(struct record *rc, struct event *e, enum ev_kind kind)
 	if (!rc->no_time)
 		event_set_time(e, (uint64_t)(rc->now_us - rc->t0_us));
 	(void)rc;
+}
+
+uint64_t
+record_msg(const struct record *rc, uint64_t id)
+{
+	return rc->msg_base + id;
 }
 
 /* What the monitors' rules ask: names from the kernel, a message's ends
