@@ -460,6 +460,65 @@ TEST(monitor_bad_rule_answered)
 	record_holds(case_file("events.jsonl"));
 }
 
+/*
+ * A second `monitor` line of the same client replaces its rules: each
+ * event comes once, picked by the new rules only.
+ */
+TEST(monitor_again_replaces_its_rules)
+{
+	struct got g;
+
+	start_kernel("--no-time", NULL);
+	int mon = connect_kernel(), c = connect_kernel();
+	ask(mon, "monitor", "OK monitoring");
+	ask(mon, "monitor ev=answer", "OK monitoring");
+	ask(c, "c {.message=x,.pid=7,.port=70}", "OK port 70 registered");
+	ask(c, "c {.message=x,.pid=7,.port=71}", "OK port 71 registered");
+	next_event(mon, &g);
+	ASSERT_STR_EQ(g.json, "{\"seq\":2,\"ev\":\"answer\",\"pid\":7,\"re\":1,"
+	    "\"text\":\"OK port 70 registered in slot 0\"}");
+	next_event(mon, &g);
+	ASSERT_EQ(g.seq, 4);
+	say(mon, "# done");
+	ASSERT_STR_EQ(next_line(mon), "OK");
+	close(mon);
+	close(c);
+	ASSERT_EQ(stop_kernel(), 0);
+	record_holds(case_file("events.jsonl"));
+}
+
+/*
+ * Texts are JSON strings in the record and on a monitor alike: valid UTF-8
+ * kept, control bytes escaped, a byte that is not UTF-8 made U+FFFD; the
+ * server's log keeps the bytes.
+ */
+TEST(texts_escaped_as_json)
+{
+	static const char sent[] = "{.message=tab\there \x01 caf\xc3\xa9 \xff\"q\"\\,"
+	    ".pid=20,.port=80}";
+	struct got g;
+
+	start_kernel("--no-time", NULL);
+	int mon = connect_kernel(), srv = connect_kernel(), cli = connect_kernel();
+	ask(mon, "monitor ev=deliver", "OK monitoring");
+	ask(srv, "c {.message=x,.pid=10,.port=80}", "OK port 80 registered");
+	ask(cli, "{.message=x,.pid=20,.port=80}", "OK linked");
+	say(cli, sent);
+	ASSERT_PREFIX(next_line(srv), "* received \"tab\there \x01 caf\xc3\xa9 \xff");
+	ASSERT_STR_EQ(answer(cli), "OK response written to port: 80");
+	next_event(mon, &g);
+	ASSERT_STR_EQ(g.json, "{\"seq\":6,\"ev\":\"deliver\",\"msg\":1,\"from\":20,"
+	    "\"to\":10,\"port\":80,\"text\":\"tab\\there \\u0001 caf\xc3\xa9 "
+	    "\xef\xbf\xbd\\\"q\\\"\\\\\"}");
+	close(mon);
+	close(srv);
+	close(cli);
+	ASSERT_EQ(stop_kernel(), 0);
+	ASSERT(file_has(case_file("events.jsonl"), "\"line\":\"{.message=tab\\there "
+	    "\\u0001 caf\xc3\xa9 \xef\xbf\xbd\\\"q\\\"\\\\,.pid=20,.port=80}\"", 0));
+	record_holds(case_file("events.jsonl"));
+}
+
 /* ----- mipc monitor ----- */
 
 /* Starts mipc monitor on this case's kernel with more arguments
@@ -873,6 +932,8 @@ static const struct test_case cases[] = {
 	TEST_CASE(raw_verb_events_timed),
 	TEST_CASE(monitor_rules_pick_events),
 	TEST_CASE(monitor_bad_rule_answered),
+	TEST_CASE(monitor_again_replaces_its_rules),
+	TEST_CASE(texts_escaped_as_json),
 	TEST_CASE(mipc_monitor_prints_an_exchange),
 	TEST_CASE(mipc_monitor_exit_statuses),
 	TEST_CASE(monitor_that_never_reads_is_cut_off),
