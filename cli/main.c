@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "cli.h"
 #include "help.h"
 #include "kernel.h"
@@ -49,6 +50,7 @@ enum {
 	OPT_BACKENDS	= 1u << 15,	/* alone: mipc --backends */
 	OPT_EVENTS	= 1u << 16,
 	OPT_DEADLOCK	= 1u << 17,
+	OPT_CHART	= 1u << 18,
 };
 #define OPT_ALONE	(OPT_HELP | OPT_VERSION | OPT_BACKENDS)
 /* What a kernel is built with. */
@@ -92,6 +94,10 @@ static const struct optdef {
 	  "report (the default: the calls wait, and end in\n"
 	  "ETIMEDOUT) or refuse (the call that would close the\n"
 	  "cycle is answered ERR EDEADLK)" },
+	{ "--chart", NULL, OPT_CHART, "FILE",
+	  "after the last file, draw the run into FILE: .svg, .json\n"
+	  "(Perfetto), .mmd or .md (Mermaid; in a .md, fenced as\n"
+	  "GitHub draws it); as mipc chart -o FILE draws the record" },
 	{ "--scenario", NULL, OPT_SCENARIO, "FILE",
 	  "run a scenario first, then stay up" },
 	{ "--follow", "-f", OPT_FOLLOW, NULL,
@@ -130,13 +136,14 @@ static const struct command {
 	const char	*summary;	/* its line in mipc --help */
 	const char	*about;		/* its usage, after the usage line */
 } commands[] = {
-	{ "run", cmd_run, OPT_KERNEL | OPT_SOCKET | OPT_HELP, 0, 1, -1,
+	{ "run", cmd_run, OPT_KERNEL | OPT_SOCKET | OPT_CHART | OPT_HELP, 0, 1, -1,
 	  "FILE...", "a scenario FILE",
 	  "run each scenario file in a fresh kernel, with its trace",
 	  "Runs each scenario file in a fresh kernel, in order, and prints the\n"
 	  "trace.  Every file is read and checked before anything runs.\n"
 	  "Exit status: 0 if every expect held, 1 if one failed (the trace names\n"
-	  "its file and line), 2 on a usage or syntax error.\n" },
+	  "its file and line), 2 on a usage or syntax error, or a --chart that\n"
+	  "cannot be drawn.\n" },
 	{ "kernel", cmd_kernel, OPT_KERNEL | OPT_SOCKET | OPT_SCENARIO | OPT_HELP,
 	  CMD_DEFAULT_SOCKET, 0, 0, "", NULL,
 	  "serve manual clients on a socket until ^C or shutdown",
@@ -220,6 +227,7 @@ static const char usage_tail[] =
 "Scenario and console lines: run `mipc attach` and type help, or see README.md.\n";
 
 static const struct command *command;	/* the one on the line, once known */
+static const char *chart_path;		/* run --chart FILE */
 
 void
 cli_usage_error(const char *fmt, ...)
@@ -492,6 +500,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_EVENTS:
 			o->k.events_path = v;
 			break;
+		case OPT_CHART:
+			chart_path = v;
+			break;
 		case OPT_DEADLOCK:
 			if (strcmp(v, "report") != 0 && strcmp(v, "refuse") != 0)
 				cli_usage_error("--deadlock takes report or refuse, not '%s'", v);
@@ -554,6 +565,33 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 }
 
+/*
+ * run --chart FILE: the run drawn from its record once the last file is
+ * done (not when it was interrupted), as mipc chart -o FILE draws it.
+ * Returns 0, or 2 after the chart's own message and a line saying where
+ * the record is: the chart asked for is not there.
+ */
+static int
+run_chart(const struct options *o)
+{
+	struct chart_opts co;
+	char events[4096];
+
+	memset(&co, 0, sizeof co);
+	co.format = chart_format_of(chart_path);
+	co.no_time = o->k.no_time;
+	if (o->k.events_path != NULL)
+		snprintf(events, sizeof events, "%s", o->k.events_path);
+	else
+		snprintf(events, sizeof events, "%s/events.jsonl", o->k.log_dir);
+	fflush(stdout);
+	if (chart_draw(events, chart_path, &co) == 0)
+		return 0;
+	fprintf(stderr, "mipc: --chart %s was not drawn; draw the run's record (%s) "
+	    "with mipc chart\n", chart_path, events);
+	return 2;
+}
+
 /* mipc run FILE...: each file in a fresh kernel. */
 static int
 cmd_run(struct options *o)
@@ -561,6 +599,10 @@ cmd_run(struct options *o)
 	struct script *loaded;
 	int bad = 0, failed = 0, status = 0;
 
+	/* The format is the file's: known before anything runs. */
+	if (chart_path != NULL && chart_format_of(chart_path) == CHART_AUTO)
+		cli_usage_error("--chart %s: the file's name says the format: .svg, "
+		    ".json (Perfetto), .mmd or .md (Mermaid)", chart_path);
 	/* Every file is read and checked before anything runs, and runs as
 	   it was read then (a pipe or /dev/stdin could not be read again). */
 	if ((loaded = calloc((size_t)o->nargs, sizeof *loaded)) == NULL)
@@ -616,6 +658,8 @@ cmd_run(struct options *o)
 		}
 	}
 	status = failed;
+	if (chart_path != NULL && run_chart(o) != 0)
+		status = 2;
 out:
 	for (int i = 0; i < o->nargs; i++)
 		script_free(&loaded[i]);

@@ -24,6 +24,7 @@ record_init(struct record *rc, int fd, int no_time, uint64_t seq, int64_t t0_us)
 	logw_fd(&rc->w, fd, 0);
 	rc->no_time = no_time;
 	rc->seq = seq;
+	rc->msg_base = seq;
 	rc->now_us = plat_now_us();
 	rc->t0_us = t0_us != 0 ? t0_us : rc->now_us;
 	jbuf_init(&rc->line);
@@ -39,12 +40,20 @@ record_close(struct record *rc)
 	}
 	logw_close(&rc->w);
 	jbuf_free(&rc->line);
+	free(rc->ends);
+	rc->ends = NULL;
 }
 
 void
 record_tick(struct record *rc)
 {
 	rc->now_us = plat_now_us();
+}
+
+void
+record_flush(struct record *rc)
+{
+	logw_flush(&rc->w);
 }
 
 void
@@ -57,9 +66,61 @@ record_begin(struct record *rc, struct event *e, enum ev_kind kind)
 }
 
 uint64_t
+record_msg(const struct record *rc, uint64_t id)
+{
+	return rc->msg_base + id;
+}
+
+/* What the monitors' rules ask: names from the kernel, a message's ends
+   from the deliveries remembered. */
+static const char *
+match_name(void *ctx, uint64_t pid)
+{
+	struct record *rc = ctx;
+
+	return rc->names.name != NULL ? rc->names.name(rc->names.ctx, pid) : NULL;
+}
+
+static int
+match_ends(void *ctx, uint64_t msg, uint64_t *from, uint64_t *to)
+{
+	struct record *rc = ctx;
+	const struct record_ends *m;
+
+	if (rc->ends == NULL)
+		return -1;
+	m = &rc->ends[msg % RECORD_ENDS];
+	if (m->msg != msg)
+		return -1;
+	*from = m->from;
+	*to = m->to;
+	return 0;
+}
+
+/* Remembers a delivery's ends.  Without memory for them, rules only miss
+   the replies and drops that name no process. */
+static void
+remember_ends(struct record *rc, const struct event *e)
+{
+	struct record_ends m;
+
+	if (!event_uint(e, "msg", &m.msg) || !event_uint(e, "from", &m.from) ||
+	    !event_uint(e, "to", &m.to))
+		return;
+	if (rc->ends == NULL &&
+	    (rc->ends = calloc(RECORD_ENDS, sizeof *rc->ends)) == NULL)
+		return;
+	rc->ends[m.msg % RECORD_ENDS] = m;
+}
+
+uint64_t
 record_emit(struct record *rc, struct event *e)
 {
+	struct evnames nm = { match_name, match_ends, rc };
+
 	e->seq = ++rc->seq;
+	if (e->kind == EV_DELIVER)
+		remember_ends(rc, e);
 	if (rc->w.fd == -1 && rc->monitors == NULL)
 		return e->seq;
 	jbuf_reset(&rc->line);
@@ -72,7 +133,7 @@ record_emit(struct record *rc, struct event *e)
 		logw_parts(&rc->w, &part, 1);
 	}
 	for (struct monitor *m = rc->monitors; m != NULL; m = m->next)
-		if (evrules_match(&m->rules, e, &rc->names))
+		if (evrules_match(&m->rules, e, &nm))
 			(void)peer_send(m->peer, rc->line.p, rc->line.len);
 	return e->seq;
 }

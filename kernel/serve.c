@@ -292,7 +292,7 @@ deadlock(struct serve *sv, const struct fx *fx)
 		const struct msg *m = p->call;
 		/* The first waits in the call that closed the cycle: not yet
 		   its call, the effect has it. */
-		uint64_t id = i == 0 ? fx->id : m->id;
+		uint64_t id = record_msg(&sv->record, i == 0 ? fx->id : m->id);
 		uint16_t port = i == 0 ? fx->port : m->port;
 		const char *text = i == 0 ? fx->msg : m->text;
 		size_t tn = i == 0 ? fx->msglen : m->textlen;
@@ -355,7 +355,7 @@ emit(void *ctx, const struct fx *fx)
 	switch (fx->kind) {
 	case FX_DELIVER:
 		record_begin(&sv->record, &e, EV_DELIVER);
-		event_add_uint(&e, "msg", fx->id);
+		event_add_uint(&e, "msg", record_msg(&sv->record, fx->id));
 		event_add_uint(&e, "from", fx->from);
 		event_add_uint(&e, "to", fx->to->pid);
 		event_add_uint(&e, "port", fx->port);
@@ -378,14 +378,14 @@ emit(void *ctx, const struct fx *fx)
 		break;
 	case FX_REPLY:
 		record_begin(&sv->record, &e, EV_REPLY);
-		event_add_uint(&e, "msg", fx->id);
+		event_add_uint(&e, "msg", record_msg(&sv->record, fx->id));
 		event_add_str(&e, "text", fx->text, fx->textlen);
 		record_emit(&sv->record, &e);
 		break;
 	case FX_DROP: {
 		const char *code = err_name(fx->code);
 		record_begin(&sv->record, &e, EV_DROP);
-		event_add_uint(&e, "msg", fx->id);
+		event_add_uint(&e, "msg", record_msg(&sv->record, fx->id));
 		event_add_uint(&e, "from", fx->from);
 		event_add_uint(&e, "port", fx->port);
 		event_add_str(&e, "code", code, strlen(code));
@@ -473,8 +473,9 @@ serve_departures(struct serve *sv)
 /* ----- output ----- */
 
 /*
- * Writes what every peer has queued.  A delivery that reaches a client's
- * socket answers its sender, which queues more output (hence the rounds).
+ * Writes what every peer has queued, and the event record's new lines.  A
+ * delivery that reaches a client's socket answers its sender, which queues
+ * more output (hence the rounds).
  */
 void
 serve_flush(struct serve *sv)
@@ -490,4 +491,5 @@ serve_flush(struct serve *sv)
 				again = 1;
 		}
 	}
+	record_flush(&sv->record);
 }

@@ -12,7 +12,13 @@
  * never goes back; each kind has its fields, with their types; every request
  * has exactly one answer, whose re is its seq, after it and to its pid; every
  * msg has a deliver or a drop, a delivered one a reply or a drop and not
- * both; nothing names a msg after its drop; nothing comes after a stop.
+ * both; nothing names a msg after its drop; nothing after a stop answers a
+ * request or ends a message from before it.
+ *
+ * A stop ends one kernel.  The files of one `mipc run` make one record, a
+ * kernel each, so a stop may be followed by the next file's events: they
+ * go on with its seq and its msg ids, but the kernel before is gone, and
+ * what it left open stays open.
  *
  * Why nothing may follow a drop: a drop says the message "will never be
  * served", so it is the last word on it.  The one case that could tempt a
@@ -155,8 +161,6 @@ main(int argc, char **argv)
 		if (!whole)
 			bad(lineno, "the last line has no newline");
 		events++;
-		if (stop_line != 0)
-			bad(lineno, "an event after the stop of line %lu", stop_line);
 		if (e.seq != next_seq && seq_ok) {
 			bad(lineno, "seq %llu, expected %llu", (unsigned long long)e.seq,
 			    (unsigned long long)next_seq);
@@ -207,6 +211,9 @@ main(int argc, char **argv)
 			} else if (s->answered != 0) {
 				bad(lineno, "request %llu is answered again (first on line %lu)",
 				    (unsigned long long)re, s->answered);
+			} else if (s->line < stop_line) {
+				bad(lineno, "an answer to request %llu, of the kernel that "
+				    "stopped on line %lu", (unsigned long long)re, stop_line);
 			} else {
 				s->answered = lineno;
 				if (s->pid != pid)
@@ -228,7 +235,10 @@ main(int argc, char **argv)
 			break;
 		case EV_REPLY:
 			s = table_get(&msgs, msg, 1);
-			if (s->dropped)
+			if (s->delivered && s->delivered < stop_line)
+				bad(lineno, "a reply to msg %llu, of the kernel that stopped "
+				    "on line %lu", (unsigned long long)msg, stop_line);
+			else if (s->dropped)
 				bad(lineno, "a reply to msg %llu after its drop on line %lu",
 				    (unsigned long long)msg, s->dropped);
 			else if (!s->delivered)
@@ -242,7 +252,10 @@ main(int argc, char **argv)
 			break;
 		case EV_DROP:
 			s = table_get(&msgs, msg, 1);
-			if (s->dropped)
+			if (s->delivered && s->delivered < stop_line)
+				bad(lineno, "a drop of msg %llu, of the kernel that stopped "
+				    "on line %lu", (unsigned long long)msg, stop_line);
+			else if (s->dropped)
 				bad(lineno, "msg %llu dropped again (first on line %lu)",
 				    (unsigned long long)msg, s->dropped);
 			else if (s->replied)

@@ -406,4 +406,67 @@ stopped_bench 'ls "$T"/bs/*/kernel.log >/dev/null 2>&1' 2000
 "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/l5" scenarios/walkthrough.mipc scenarios/defrag-table.mipc >"$T/out" || fail "two files exited $?"
 has "$T/out" "== scenarios/walkthrough.mipc:"
 has "$T/out" "== scenarios/defrag-table.mipc:"
+
+# run --chart FILE: after the last file, the run's record drawn into FILE in
+# the format its name says, as mipc chart -o FILE draws it; the trace as
+# ever.  Both files of the run are in it.
+for ext in md mmd svg json; do
+	st=0
+	"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lch" --chart "$T/run.$ext" \
+	    scenarios/walkthrough.mipc scenarios/defrag-table.mipc >"$T/out" 2>"$T/err" || st=$?
+	[ $st -eq 0 ] || { cat "$T/err"; fail "run --chart run.$ext exited $st"; }
+	has "$T/out" "== scenarios/defrag-table.mipc: "
+	[ ! -s "$T/err" ] || { cat "$T/err"; fail "run --chart run.$ext said something"; }
+	"$MIPC" chart --no-time --log-dir "$T/lch" -o "$T/chart.$ext" || fail "chart exited $?"
+	cmp -s "$T/run.$ext" "$T/chart.$ext" ||
+	    { diff "$T/run.$ext" "$T/chart.$ext"; fail "run --chart run.$ext is not mipc chart's"; }
+done
+head -n 1 "$T/run.md" | grep -q '^```mermaid$' || fail "--chart x.md is not fenced"
+head -c 5 "$T/run.svg" | grep -q '<?xml' || fail "--chart x.svg is not SVG"
+has "$T/run.json" '"ph":"M"'
+has "$T/run.mmd" "events 1 to $(wc -l <"$T/lch/events.jsonl" | tr -d ' ')"
+has "$T/run.mmd" "register 2007"	# of the second file
+# With --events, the record drawn is that one; a run whose expect failed is
+# drawn too, and exits 1 as ever.
+st=0
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lch2" --events "$T/ev.jsonl" \
+    --chart "$T/fail.mmd" tests/scenarios/fail-expect-ok.mipc >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 1 ] || fail "run --chart of a failed expect exited $st"
+"$MIPC" chart --no-time -o "$T/fail2.mmd" "$T/ev.jsonl" || fail "chart exited $?"
+cmp -s "$T/fail.mmd" "$T/fail2.mmd" || fail "run --chart with --events drew another record"
+# The format comes from the name, checked before anything runs.
+usage_error "--chart $T/run.txt: the file's name says the format: .svg, .json (Perfetto), .mmd or .md (Mermaid)" \
+    "run " run --log-dir "$T/lch3" --chart "$T/run.txt" scenarios/walkthrough.mipc
+[ ! -e "$T/lch3" ] || fail "a run with a bad --chart touched the log directory"
+refused "--chart applies to mipc run only" kernel --chart "$T/k.md" --socket "$T/s.sock"
+# A chart that cannot be drawn: the run exits 2 with the chart's message,
+# after its whole trace, and leaves no file.  Mermaid draws at most 50000
+# characters: 1000 messages are more.
+{
+	printf 'spawn s pid=1\nspawn c pid=2\ns: c {.message=x,.pid=1,.port=1}\n'
+	printf 'c: {.message=x,.pid=2,.port=1}\n'
+	i=0
+	while [ $i -lt 1000 ]; do
+		printf 'c: {.message=m%d,.pid=2,.port=1}\n' $i
+		i=$((i + 1))
+	done
+} >"$T/long.mipc"
+st=0
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lch4" --chart "$T/long.md" \
+    "$T/long.mipc" >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "a --chart too long for Mermaid exited $st"
+has "$T/out" "== $T/long.mipc: 0 expects held, 0 failed"
+has "$T/err" "over the 50000 that Mermaid draws"
+has "$T/err" "mipc: --chart $T/long.md was not drawn; draw the run's record ($T/lch4/events.jsonl) with mipc chart"
+[ ! -e "$T/long.md" ] || fail "a chart too long was written"
+# and the same run drawn as SVG, which has no such limit
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lch4" --chart "$T/long.svg" \
+    "$T/long.mipc" >/dev/null 2>"$T/err" || { cat "$T/err"; fail "run --chart long.svg exited $?"; }
+has "$T/long.svg" "m999"
+st=0
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/lch5" --chart "$T/nodir/w.svg" \
+    scenarios/walkthrough.mipc >"$T/out" 2>"$T/err" || st=$?
+[ $st -eq 2 ] || fail "a --chart that cannot be written exited $st"
+has "$T/err" "cannot write $T/nodir/w.svg"
+has "$T/out" "== scenarios/walkthrough.mipc: 15 expects held, 0 failed"
 exit 0

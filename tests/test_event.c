@@ -551,6 +551,8 @@ file_text(const char *path)
 	return buf;
 }
 
+#define SPAWN(s) "{\"seq\":" #s ",\"ev\":\"spawn\",\"name\":\"a\",\"pid\":1}\n"
+
 TEST(check_events_passes_the_hand_made_records)
 {
 	static const struct {
@@ -570,6 +572,10 @@ TEST(check_events_passes_the_hand_made_records)
 		if (st != 0 || strcmp(said, good[i].says) != 0)
 			TEST_FAIL_("%s: status %d, said %s", good[i].file, st, said);
 	}
+	/* The files of one run: a kernel after a stop, going on with its seq. */
+	ASSERT_EQ(check(SPAWN(1) "{\"seq\":2,\"ev\":\"stop\"}\n" SPAWN(3)
+	    "{\"seq\":4,\"ev\":\"stop\"}\n", said, sizeof said), 0);
+	ASSERT_STR_EQ(said, "ok 4 events\n");
 	/* Killed midway: what was in flight is never answered. */
 	ASSERT_EQ(check(file_text("tests/events/killed.jsonl"), said, sizeof said), 1);
 	ASSERT_STR_EQ(said, "FILE:105: this request has no answer\n"
@@ -581,8 +587,6 @@ TEST(check_events_passes_the_hand_made_records)
 	    "FILE:111: this request has no answer\n"
 	    "7 violations in 121 lines\n");
 }
-
-#define SPAWN(s) "{\"seq\":" #s ",\"ev\":\"spawn\",\"name\":\"a\",\"pid\":1}\n"
 
 TEST(check_events_finds_each_broken_rule)
 {
@@ -635,8 +639,23 @@ TEST(check_events_finds_each_broken_rule)
 		  "\"text\":\"x\"}\n"
 		  "{\"seq\":3,\"ev\":\"reply\",\"msg\":7,\"text\":\"x\"}\n",
 		  "FILE:2: msg 7 delivered again (first on line 1)\n" },
-		{ "{\"seq\":1,\"ev\":\"stop\"}\n" SPAWN(2),
-		  "FILE:2: an event after the stop of line 1\n" },
+		/* A stop ends a kernel: the next file's may follow, but nothing
+		   answers or ends what the kernel before it left open. */
+		{ "{\"seq\":1,\"ev\":\"request\",\"pid\":2,\"line\":\"x\"}\n"
+		  "{\"seq\":2,\"ev\":\"stop\"}\n" SPAWN(3)
+		  "{\"seq\":4,\"ev\":\"answer\",\"pid\":2,\"re\":1,\"text\":\"OK\"}\n",
+		  "FILE:4: an answer to request 1, of the kernel that stopped on line 2\n" },
+		{ "{\"seq\":1,\"ev\":\"deliver\",\"msg\":7,\"from\":2,\"to\":3,\"port\":4,"
+		  "\"text\":\"x\"}\n"
+		  "{\"seq\":2,\"ev\":\"stop\"}\n"
+		  "{\"seq\":3,\"ev\":\"reply\",\"msg\":7,\"text\":\"x\"}\n",
+		  "FILE:3: a reply to msg 7, of the kernel that stopped on line 2\n" },
+		{ "{\"seq\":1,\"ev\":\"deliver\",\"msg\":7,\"from\":2,\"to\":3,\"port\":4,"
+		  "\"text\":\"x\"}\n"
+		  "{\"seq\":2,\"ev\":\"stop\"}\n"
+		  "{\"seq\":3,\"ev\":\"drop\",\"msg\":7,\"from\":2,\"port\":4,"
+		  "\"code\":\"ESRCH\",\"reason\":\"r\"}\n",
+		  "FILE:3: a drop of msg 7, of the kernel that stopped on line 2\n" },
 		{ SPAWN(1) "{\"seq\":2,\"ev\":\"sto",
 		  "FILE:2: column 19: expected '\"' to close the string of column 15, found "
 		  "the end of the line (the last line has no newline: cut short?)\n" },
