@@ -11,6 +11,7 @@
 
 #define AT_ONCE_MS	3000	/* what "at once" may take: nothing to wait on */
 #define LONG_AGO	946684800	/* 2000-01-01: times no write leaves */
+#define PATHSZ		400	/* a path in this case's directory */
 
 static rlim_t as_limit;		/* run_within: the address space it gives, if not 0 */
 
@@ -216,19 +217,6 @@ age(const char *d)
 	free(ents);
 }
 
-/* A small scenario that spawns a child, at dir/NAME. */
-static const char *
-scenario(const char *name)
-{
-	static char path[320];
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	write_file(path, "spawn a\nexpect alive a\n");
-	return path;
-}
-
-#define PATHSZ	400
-
 /* dir/name in buf, of PATHSZ bytes. */
 static char *
 at(char *buf, const char *name)
@@ -246,6 +234,16 @@ in_dir(const char *name)
 
 	next = (next + 1) % 8;
 	return at(path[next], name);
+}
+
+/* A small scenario that spawns a child, at dir/NAME. */
+static const char *
+scenario(const char *name)
+{
+	static char path[PATHSZ];
+
+	write_file(at(path, name), "spawn a\nexpect alive a\n");
+	return path;
 }
 
 /*
@@ -505,7 +503,7 @@ ps_listing(int fd, struct ps_count *pc)
 			break;
 		}
 		if (strncmp(l, "| NAME ", 7) == 0 || strncmp(l, "| client fd ", 12) == 0 ||
-		    sscanf(l, "| %31s %15s", name, pid) != 2 || strchr(name, ' ') != NULL ||
+		    sscanf(l, "| %31s %15s", name, pid) != 2 ||
 		    strstr(l, " attached client") != NULL)
 			continue;
 		if (strstr(l, " dead") != NULL) {
