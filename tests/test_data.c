@@ -561,6 +561,10 @@ TEST(dead_children_bounded)
 	snprintf(want, sizeof want, "u%d", WARM + MORE - PROC_DEAD_KEPT);
 	ASSERT_STR_EQ(pc.first_dead, want);	/* the last 64, in order */
 	ask(c, "expect dead u599", "OK");
+	/* One forgotten is not said never to have been. */
+	say(c, "expect dead u0");
+	ASSERT_HAS(answer(c), "no process named u0 was spawned, or it is not among "
+	    "the last 64 reaped");
 	ask(c, "expect alive live1", "OK");
 
 	if (rss0 == -1) {
