@@ -719,17 +719,22 @@ cmd_help(struct options *o)
 	   table the console's own help prints, no kernel needed. */
 	if (o->nargs > 1)
 		cli_usage_error("help takes one TOPIC ('%s' is one too many)", o->args[1]);
+	/* monitor and help are verbs as well as commands: the verb's help,
+	   and where the command's is. */
+	if (gram_help_topic(o->args[0], help_line, stdout) == 0) {
+		if (command_named(o->args[0]) != NULL)
+			printf("\n(mipc %s is also a command: mipc %s --help)\n",
+			    o->args[0], o->args[0]);
+		return 0;
+	}
 	if (command_named(o->args[0]) != NULL) {
 		fprintf(stderr, "mipc: %s is a command: mipc %s --help\n", o->args[0],
 		    o->args[0]);
 		return 2;
 	}
-	if (gram_help_topic(o->args[0], help_line, stdout) == -1) {
-		fprintf(stderr, "mipc: no help on '%s': try mipc help scenario, or one "
-		    "of its verbs (spawn, kill, expect, ...)\n", o->args[0]);
-		return 2;
-	}
-	return 0;
+	fprintf(stderr, "mipc: no help on '%s': try mipc help scenario, or one of its "
+	    "verbs (spawn, kill, expect, ...)\n", o->args[0]);
+	return 2;
 }
 
 int

@@ -86,7 +86,15 @@ expect_check(const struct cmd *cmd, const char *last, struct procs *ps,
 	switch (cmd->verb) {
 	case V_EXPECT_GOT: case V_EXPECT_RECEIVED: case V_EXPECT_ALIVE:
 	case V_EXPECT_DEAD:
-		if ((t = proc_find(ps, cmd->name)) == NULL) {
+		/* With PROC_DEAD_KEPT reaped ones remembered, older ones may
+		   have been forgotten: NAME may be one of them. */
+		if ((t = proc_find(ps, cmd->name)) == NULL && ps->ndead >= PROC_DEAD_KEPT) {
+			snprintf(why, whysz, "no process named %s was spawned, or it is not "
+			    "among the last %d reaped, which alone are remembered",
+			    cmd->name, PROC_DEAD_KEPT);
+			return 0;
+		}
+		if (t == NULL) {
 			snprintf(why, whysz, "no process named %s was spawned", cmd->name);
 			return 0;
 		}

@@ -77,6 +77,14 @@ static const struct topic {
 
 #define NTOPICS (sizeof topics / sizeof topics[0])
 
+/* The verbs a synopsis names after its first word, and the topic of each:
+   `mipc help quit` is the help of help | quit | shutdown. */
+static const struct {
+	const char *verb, *topic;
+} others[] = {
+	{ "dead", "alive" }, { "quit", "help" }, { "shutdown", "help" },
+};
+
 void
 gram_help(void (*line)(void *arg, const char *s), void *arg)
 {
@@ -121,6 +129,9 @@ gram_help_topic(const char *topic, void (*line)(void *arg, const char *s), void 
 		gram_help(line, arg);
 		return 0;
 	}
+	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+		if (strcmp(topic, others[i].verb) == 0)
+			topic = others[i].topic;
 	for (size_t i = 0; i < NTOPICS; i++) {
 		const char *sp = topics[i].synopsis;
 		/* A topic is its key, or the first word of its synopsis. */
