@@ -561,9 +561,12 @@ on_event(struct reading *rd, const struct event *e, int shown)
 	case EV_REPLY:		on_reply(rd, e, shown); break;
 	case EV_DROP:		on_drop(rd, e, shown); break;
 	case EV_DEADLOCK:	on_deadlock(rd, e, shown); break;
-	case EV_STOP:		run->whole = 1; break;
+	case EV_STOP:		break;
 	default:		break;	/* notices, and kinds of later versions */
 	}
+	/* Whole if it ends with a stop: a run of several files has a stop
+	   after each, and one killed in its second file is cut short. */
+	run->whole = e->kind == EV_STOP;
 }
 
 /* Items in the order of the events they are drawn at; those made at the

@@ -71,8 +71,10 @@ catch_signals(struct kernel *k)
 }
 
 /*
- * The event record: LOGDIR/events.jsonl or --events FILE, made afresh by a
- * new run, or gone on with by the next file of the same run.
+ * The event record: LOGDIR/events.jsonl or --events FILE, opened (for a
+ * check that it can be) before anything of the last run is removed, and
+ * emptied only once the kernel is sure to start; the next file of the same
+ * run goes on with it.  Returns the fd, or -1 having said why.
  */
 static int
 open_record(struct kernel *k)
@@ -84,16 +86,10 @@ open_record(struct kernel *k)
 		snprintf(path, sizeof path, "%s", k->cfg.events_path);
 	else
 		snprintf(path, sizeof path, "%s/events.jsonl", k->cfg.log_dir);
-	if ((fd = logdir_open_file(&k->logdir, path, k->cfg.keep_logs ? 0 : LOG_EMPTY,
-	    k->cfg.events_path != NULL ? "--events" : "--log-dir", why,
-	    sizeof why)) == -1) {
+	if ((fd = logdir_open_file(&k->logdir, path, 0, k->cfg.events_path != NULL ?
+	    "--events" : "--log-dir", why, sizeof why)) == -1)
 		mipc_warn("%s", why);
-		return -1;
-	}
-	record_init(&k->sv.record, fd, k->cfg.no_time,
-	    k->cfg.keep_logs ? k->cfg.events_seq : 0,
-	    k->cfg.keep_logs ? k->cfg.events_t0_us : 0);
-	return 0;
+	return fd;
 }
 
 int
@@ -135,12 +131,22 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 		mipc_warn("%s", why);
 		return -1;
 	}
+	/* What can refuse the kernel comes before anything of the last run
+	   is removed: a kernel that does not start leaves it all. */
+	if ((fd = open_record(k)) == -1)
+		return -1;
+	record_init(&k->sv.record, fd, cfg->no_time, cfg->keep_logs ? cfg->events_seq : 0,
+	    cfg->keep_logs ? cfg->events_t0_us : 0);
 	if (cfg->socket_path != NULL &&
 	    (k->listen_fd = listen_open(cfg->socket_path)) == -1)
 		return -1;
 	k->clients.listen_fd = k->listen_fd;
 	if (!cfg->keep_logs && logdir_clear(&k->logdir, why, sizeof why) == -1) {
 		mipc_warn("%s", why);
+		return -1;
+	}
+	if (!cfg->keep_logs && ftruncate(fd, 0) == -1) {
+		mipc_warn("cannot empty the event record: %s", strerror(errno));
 		return -1;
 	}
 	if ((fd = logdir_open_log(&k->logdir, "kernel", why, sizeof why)) == -1) {
@@ -153,8 +159,6 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 	if (logdir_path(&k->logdir, "kernel", path, sizeof path) == NULL ||
 	    logw_rotate_at(&k->log, path, LOGDIR_LOG_MAX) == -1)
 		mipc_warn("%s: the log will not be rotated: %s", path, strerror(errno));
-	if (open_record(k) == -1)
-		return -1;
 	if (catch_signals(k) == -1 || ev_add(k->ev, k->sigpipe[0], EV_READ, &sig_tag) == -1) {
 		mipc_warn("cannot set up signals: %s", strerror(errno));
 		return -1;
@@ -316,6 +320,7 @@ kernel_free(struct kernel *k)
 		}
 		if (k->listen_fd != -1 && ev_del(k->ev, k->listen_fd, EV_READ) == -1)
 			logw_printf(&k->log, "kernel_free: %s", strerror(errno));
+		record_tick(&k->sv.record);	/* the exits' time is now */
 		proc_stop_all(&k->procs);
 		/* The clients are told what the stop settled (answers its
 		   children's end gave, a console line cut short) and why they
