@@ -470,3 +470,15 @@ st=0
 has "$T/err" "cannot write $T/nodir/w.svg"
 has "$T/out" "== scenarios/walkthrough.mipc: 15 expects held, 0 failed"
 exit 0
+
+# A run refused for what it was given (an --events path that is a
+# directory) has removed none of the last run's logs.
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/keep" scenarios/walkthrough.mipc \
+    >/dev/null 2>&1 || fail "walkthrough into keep exited $?"
+mkdir -p "$T/notafile"
+st=0; "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/keep" --events "$T/notafile" \
+    scenarios/walkthrough.mipc >"$T/out" 2>"$T/err" || st=$?
+[ $st -ne 0 ] || fail "a run with --events on a directory exited 0"
+has "$T/err" "notafile"
+[ -f "$T/keep/server.log" ] || fail "a refused run removed the last run's server.log"
+has "$T/keep/kernel.log" "kernel stopped"
