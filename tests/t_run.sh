@@ -469,7 +469,6 @@ st=0
 [ $st -eq 2 ] || fail "a --chart that cannot be written exited $st"
 has "$T/err" "cannot write $T/nodir/w.svg"
 has "$T/out" "== scenarios/walkthrough.mipc: 15 expects held, 0 failed"
-exit 0
 
 # A run refused for what it was given (an --events path that is a
 # directory) has removed none of the last run's logs.
@@ -482,3 +481,5 @@ st=0; "$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/keep" --events "$
 has "$T/err" "notafile"
 [ -f "$T/keep/server.log" ] || fail "a refused run removed the last run's server.log"
 has "$T/keep/kernel.log" "kernel stopped"
+
+exit 0
