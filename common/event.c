@@ -91,6 +91,7 @@ event_add(struct event *e, const char *key, enum evf_type type)
 	}
 	struct evfield *f = &e->f[e->nfields++];
 	f->key = key;
+	f->keylen = strlen(key);
 	f->type = type;
 	return f;
 }
@@ -184,7 +185,7 @@ event_json(struct jbuf *b, const struct event *e)
 
 	for (int i = 0; i < e->nfields; i++) {
 		const struct evfield *f = &e->f[i];
-		need += 6 * strlen(f->key) + 8;
+		need += 6 * f->keylen + 8;
 		need += f->type == EVF_STR ? 6 * f->n + 2 : f->type == EVF_UINT ? 20 :
 		    21 * f->n + 2;
 	}
@@ -204,7 +205,7 @@ event_json(struct jbuf *b, const struct event *e)
 		const struct evfield *f = &e->f[i];
 		*o++ = ',';
 		*o++ = '"';
-		o = json_escape_at(o, f->key, strlen(f->key));
+		o = json_escape_at(o, f->key, f->keylen);
 		*o++ = '"';
 		*o++ = ':';
 		switch (f->type) {
@@ -327,6 +328,7 @@ event_parse(struct event *e, struct json_doc *d, const char *line, size_t n,
 		}
 		struct evfield *f = &e->f[e->nfields++];
 		f->key = m->key;
+		f->keylen = m->keylen;
 		f->s = m->s;
 		f->n = m->n;
 		f->u = m->u;

@@ -52,6 +52,7 @@ enum evf_type {
 
 struct evfield {
 	const char	*key;		/* NUL-terminated */
+	size_t		 keylen;	/* strlen(key), once */
 	enum evf_type	 type;
 	const char	*s;
 	size_t		 n;

@@ -301,16 +301,29 @@ json_escape_at(char *o, const char *str, size_t n)
 char *
 json_uint_at(char *o, uint64_t v)
 {
-	char tmp[20];
-	int n = 0;
+	/* Two digits a step: numbers come four or five to an event. */
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	char tmp[20], *t = tmp + sizeof tmp;
+	size_t n;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*o++ = tmp[--n];
-	return o;
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100);
+		v /= 100;
+		t -= 2;
+		memcpy(t, pairs + 2 * d, 2);
+	}
+	if (v >= 10) {
+		t -= 2;
+		memcpy(t, pairs + 2 * v, 2);
+	} else {
+		*--t = (char)('0' + v);
+	}
+	n = (size_t)(tmp + sizeof tmp - t);
+	memcpy(o, t, n);
+	return o + n;
 }
 
 void
