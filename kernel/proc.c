@@ -218,8 +218,13 @@ proc_spawn(struct procs *ps, const struct child_config *ccfg, char *ans, size_t 
 	fflush(stderr);
 	sock = spawn_fork(&cfg, logfd, &ospid, ans, anssz);
 	close(logfd);
-	if (sock == -1)
+	if (sock == -1) {
+		/* A process was forked and is gone (a program that cannot be
+		   run): kernel.log says so, as it says when one starts; the
+		   answer goes only to whoever asked. */
+		logw_printf(ps->log, "spawn %s: %s", name, ans);
 		return NULL;
+	}
 
 	if ((c = child_record(ps, name)) == NULL) {
 		mipc_warn("proc_spawn: out of memory");

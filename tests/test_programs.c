@@ -289,6 +289,10 @@ TEST(program_that_cannot_run)
 	    "tests/progs/no-such-program x\n");
 	snprintf(want, sizeof want, "cannot run %s: %s\n", path, strerror(EACCES));
 	wait_file(log_of("plain"), want);
+	/* And so does kernel.log, though the answer went only to this client. */
+	snprintf(want, sizeof want, "spawn gone: ERR ENOENT cannot run "
+	    "tests/progs/no-such-program: %s\n", strerror(ENOENT));
+	wait_file(KLOG, want);
 
 	/* None of them is a process, and the kernel serves on. */
 	ASSERT_STR_EQ(listing(con, "ps", list, sizeof list), "OK");
