@@ -462,6 +462,48 @@ TEST(server_that_answers_twice)
 	ASSERT_EQ(stop_kernel(), 0);
 }
 
+TEST(program_that_calls_twice)
+{
+	int con;
+	char *text;
+
+	start_kernel("--timeout", "1000", NULL);
+	con = connect_kernel();
+	say(con, "spawn s pid=61 " PROG("silent.sh 14"));
+	ASSERT_PREFIX(answer(con), "OK spawned s as pid 61 ");
+	ask_is(con, "s: c {.message=,.pid=61,.port=14}", "OK port 14 already registered "
+	    "in slot 0");
+	say(con, "spawn k pid=66 " PROG("calls.sh 14"));
+	ASSERT_PREFIX(answer(con), "OK spawned k as pid 66 ");
+	/* Sent back after its calls: once the kernel has it, it has them. */
+	ask_is(con, "k: c {.message=,.pid=66,.port=15} &", "OK sent; its answer comes "
+	    "later (wait NAME)");
+	ASSERT_STR_EQ(ps_state(con, "k"), "blocked on 14 (s)");
+	wait_file(log_of("k"), "got: OK port 15 registered");
+	/* In the order sent: the link, the first call (s never answers), the
+	   second call, refused, then the console's line. */
+	text = slurp(log_of("k"));
+	const char *want[] = {
+		"got: OK linked 14<-66 in mailbox slot 0\n",
+		"got: ERR ETIMEDOUT server pid 61 did not answer within 1000 ms\n",
+		"got: ERR EINVAL pid 66 is blocked in a call already (message 1): one "
+		    "call at a time\n",
+		"got: OK port 15 registered",
+	};
+	const char *at = text;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const char *next = strstr(at, want[i]);
+		if (next == NULL)
+			TEST_FAIL_("k.log has no \"%s\" after what came before:\n%s",
+			    want[i], text);
+		at = next + strlen(want[i]);
+	}
+	/* The refused call delivered nothing. */
+	ASSERT_EQ(count_in_file(log_of("s"), "got: * received"), 1);
+	ASSERT_STR_EQ(ps_state(con, "k"), "running");
+	ASSERT_EQ(stop_kernel(), 0);
+}
+
 /* The bytes kernel.log says were queued for NAME when it was cut off. */
 static long
 cut_at(const char *label)
@@ -1006,6 +1048,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(program_that_writes_garbage),
 	TEST_CASE(server_that_answers_nothing),
 	TEST_CASE(server_that_answers_twice),
+	TEST_CASE(program_that_calls_twice),
 	TEST_CASE(program_that_floods),
 	TEST_CASE(program_that_never_reads),
 	TEST_CASE(forwarder_to_a_port_not_registered),
