@@ -350,8 +350,8 @@ TEST(program_that_writes_garbage)
 {
 	/* The answers, in the order of the lines of tests/progs/garbage.sh. */
 	static const char *want[] = {
-		"ERR EINVAL not a line of the child protocol: expected '+ ', '? ', "
-		    "'= ', '> ' or '~ synced'",
+		("ERR EINVAL not a line of the child protocol: expected '+ ', '? ', "
+		    "'= ', '> ' or '~ synced'"),
 		"ERR EINVAL not a line of the child protocol",
 		"ERR EINVAL not a line of the child protocol",
 		"ERR EINVAL not a line of the child protocol",
@@ -486,8 +486,8 @@ TEST(program_that_calls_twice)
 	const char *want[] = {
 		"got: OK linked 14<-66 in mailbox slot 0\n",
 		"got: ERR ETIMEDOUT server pid 61 did not answer within 1000 ms\n",
-		"got: ERR EINVAL pid 66 is blocked in a call already (message 1): one "
-		    "call at a time\n",
+		("got: ERR EINVAL pid 66 is blocked in a call already (message 1): one "
+		    "call at a time\n"),
 		"got: OK port 15 registered",
 	};
 	const char *at = text;
