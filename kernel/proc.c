@@ -218,8 +218,13 @@ proc_spawn(struct procs *ps, const struct child_config *ccfg, char *ans, size_t 
 	fflush(stderr);
 	sock = spawn_fork(&cfg, logfd, &ospid, ans, anssz);
 	close(logfd);
-	if (sock == -1)
+	if (sock == -1) {
+		/* A process was forked and is gone (a program that cannot be
+		   run): kernel.log says so, as it says when one starts; the
+		   answer goes only to whoever asked. */
+		logw_printf(ps->log, "spawn %s: %s", name, ans);
 		return NULL;
+	}
 
 	if ((c = child_record(ps, name)) == NULL) {
 		mipc_warn("proc_spawn: out of memory");
@@ -388,6 +393,17 @@ child_line(struct sproc *sp, const char *line, size_t len)
 
 	switch (proto_kind(line, len, &rest, &n)) {
 	case PROTO_RAN:
+		if (c->nrecv >= c->nforward) {
+			/* No console line waits for it.  Counted as one, it
+			   would put the console's lines one off: the next would
+			   wait for the answer this one had. */
+			logw_printf(ps->log, "%s sent a console line no console line "
+			    "asked for: %.*s", c->name, (int)(n > 200 ? 200 : n), rest);
+			serve_refuse(ps->sv, sp, line, len, "ERR EINVAL a '> ' line, but "
+			    "no console line waits for one (a request of your own is "
+			    "'+ LINE')", 0);
+			break;
+		}
 		if (++c->nrecv <= c->nforsaken) {
 			/* Stopped, it sends only now a line the console has
 			   answered ETIMEDOUT: it does not run late. */
@@ -443,10 +459,13 @@ child_toolong(struct sproc *sp)
 {
 	struct child *c = child_of(sp);
 
-	/* In the console's count too: it may be the line it waits for. */
-	c->nrecv++;
+	/* Not in the console's count: a line the console gives a process is
+	   at most MIPC_LINE_MAX bytes with its "! ", and as long sent back,
+	   so an over-long line is the process's own.  Counted, it would
+	   put the console's lines one off: the next would wait for the
+	   answer this one had. */
 	serve_refuse(c->ps->sv, sp, NULL, 0, "ERR EMSGSIZE line longer than 1024 "
-	    "bytes, skipped up to the next newline", c->nrecv);
+	    "bytes, skipped up to the next newline", 0);
 }
 
 /* Its end of file: it is exiting; the reaper finishes it off. */

@@ -279,13 +279,26 @@ deadlock(struct serve *sv, const struct fx *fx)
 {
 	char line[MIPC_ANSWER_MAX * 2];
 	uint64_t pids[MIPC_SLOTS_MAX + 1];
-	unsigned n = fx->nring, shown = n < MIPC_SLOTS_MAX ? n : MIPC_SLOTS_MAX;
-	size_t w = (size_t)snprintf(line, sizeof line, "* deadlock:");
+	unsigned n = fx->nring, shown = n < MIPC_SLOTS_MAX ? n : MIPC_SLOTS_MAX, k;
+	const char *first = report_name(fx->ring[0]);
+	/* What the names may take: the rest of the line, a time of day in
+	   front of it in the trace, and room for the end. */
+	size_t room = sizeof line - 96 - strlen(first);
+	size_t w = (size_t)snprintf(line, sizeof line, "* deadlock: %s", first);
 	struct event e;
 
-	for (unsigned i = 0; i <= n && w < sizeof line - 32; i++)
-		w += (size_t)snprintf(line + w, sizeof line - w, "%s %s", i ? " ->" : "",
-		    report_name(fx->ring[i % n]));
+	for (k = 1; k < n; k++) {
+		const char *name = report_name(fx->ring[k]);
+		if (w + 4 + strlen(name) > room)
+			break;
+		w += (size_t)snprintf(line + w, sizeof line - w, " -> %s", name);
+	}
+	/* A cycle too long for a line is cut where the line says so: the
+	   lines below name every process. */
+	if (k < n)
+		w += (size_t)snprintf(line + w, sizeof line - w, " -> ... (%u more, "
+		    "each below)", n - k);
+	snprintf(line + w, sizeof line - w, " -> %s", first);
 	trace_log(sv->trace, "%s", line);
 	for (unsigned i = 0; i < n; i++) {
 		struct rproc *p = fx->ring[i], *next = fx->ring[(i + 1) % n];
@@ -319,6 +332,25 @@ deadlock(struct serve *sv, const struct fx *fx)
 		    report_name(fx->ring[i]));
 }
 
+/* Whether the blank-separated names (n bytes) hold name. */
+static int
+names_have(const char *names, size_t n, const char *name)
+{
+	const char *s = names, *end = names + n;
+	size_t k = strlen(name);
+
+	while (s < end) {
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		const char *w = s;
+		while (s < end && *s != ' ' && *s != '\t')
+			s++;
+		if ((size_t)(s - w) == k && memcmp(w, name, k) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 serve_deadlock_is(const struct serve *sv, const char *names, size_t n)
 {
@@ -341,6 +373,11 @@ serve_deadlock_is(const struct serve *sv, const char *names, size_t n)
 			return 0;
 		count++;
 	}
+	/* And each of the cycle among them: as many names, one of them twice
+	   ("a a b" for a, b and c), is not the same set. */
+	for (unsigned i = 0; i < sv->ndeadlock; i++)
+		if (!names_have(names, n, sv->deadlock[i]))
+			return 0;
 	return count == sv->ndeadlock && count > 0;
 }
 
