@@ -92,6 +92,7 @@ event_add(struct event *e, const char *key, enum evf_type type)
 	struct evfield *f = &e->f[e->nfields++];
 	f->key = key;
 	f->keylen = strlen(key);
+	f->plain = 1;		/* the kernel's own: a plain word */
 	f->type = type;
 	return f;
 }
@@ -172,14 +173,9 @@ event_missing(const struct event *e)
 	return NULL;
 }
 
-/*
- * Writes the line by hand: its shape is known, and this runs four times a
- * message.  The worst case of the whole line is reserved once, then every
- * piece is written without looking again.  Keys go through the escaper all
- * the same, for a key read from somebody's file.
- */
-void
-event_json(struct jbuf *b, const struct event *e)
+/* The longest the line of e can be: every byte of every string escaped. */
+size_t
+event_json_size(const struct event *e)
 {
 	size_t need = 48 + 6 * e->evlen;
 
@@ -189,9 +185,18 @@ event_json(struct jbuf *b, const struct event *e)
 		need += f->type == EVF_STR ? 6 * f->n + 2 : f->type == EVF_UINT ? 20 :
 		    21 * f->n + 2;
 	}
-	if (jbuf_reserve(b, need) == -1)
-		return;
-	char *o = b->p + b->len;
+	return need;
+}
+
+/*
+ * Writes the line by hand at o, which has room for event_json_size(e)
+ * bytes, and returns its end: its shape is known, and this runs four times
+ * a message.  A key the kernel gave (event_add_*) is a plain word and is
+ * copied; a key read from somebody's file goes through the escaper.
+ */
+char *
+event_json_at(char *o, const struct event *e)
+{
 	memcpy(o, "{\"seq\":", 7);
 	o = json_uint_at(o + 7, e->seq);
 	memcpy(o, ",\"ev\":\"", 7);
@@ -205,7 +210,12 @@ event_json(struct jbuf *b, const struct event *e)
 		const struct evfield *f = &e->f[i];
 		*o++ = ',';
 		*o++ = '"';
-		o = json_escape_at(o, f->key, f->keylen);
+		if (f->plain) {
+			memcpy(o, f->key, f->keylen);
+			o += f->keylen;
+		} else {
+			o = json_escape_at(o, f->key, f->keylen);
+		}
 		*o++ = '"';
 		*o++ = ':';
 		switch (f->type) {
@@ -229,7 +239,15 @@ event_json(struct jbuf *b, const struct event *e)
 		}
 	}
 	*o++ = '}';
-	b->len = (size_t)(o - b->p);
+	return o;
+}
+
+void
+event_json(struct jbuf *b, const struct event *e)
+{
+	if (jbuf_reserve(b, event_json_size(e)) == -1)
+		return;
+	b->len = (size_t)(event_json_at(b->p + b->len, e) - b->p);
 }
 
 static const char *
@@ -329,6 +347,7 @@ event_parse(struct event *e, struct json_doc *d, const char *line, size_t n,
 		struct evfield *f = &e->f[e->nfields++];
 		f->key = m->key;
 		f->keylen = m->keylen;
+		f->plain = 0;		/* somebody's: escaped when written */
 		f->s = m->s;
 		f->n = m->n;
 		f->u = m->u;

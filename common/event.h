@@ -53,6 +53,7 @@ enum evf_type {
 struct evfield {
 	const char	*key;		/* NUL-terminated */
 	size_t		 keylen;	/* strlen(key), once */
+	int		 plain;		/* key needs no escaping (the kernel's) */
 	enum evf_type	 type;
 	const char	*s;
 	size_t		 n;
@@ -102,6 +103,10 @@ int	event_str(const struct event *e, const char *key, const char **s, size_t *n)
  * fields in their order.  Memory running out shows as b->failed.
  */
 void	event_json(struct jbuf *b, const struct event *e);
+/* The same line written at o, which has room for event_json_size(e)
+   bytes; returns its end. */
+size_t	event_json_size(const struct event *e);
+char	*event_json_at(char *o, const struct event *e);
 
 /*
  * Reads one line back.  The event points into d until d's next parse.

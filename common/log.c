@@ -260,12 +260,8 @@ logw_room(struct logw *l, size_t n)
 	return 0;
 }
 
-/*
- * Starts a line with its stamp, with room for n more bytes and the newline.
- * Returns where the line goes on, or NULL if it cannot be logged.
- */
-static char *
-line_begin(struct logw *l, size_t n)
+char *
+logw_begin(struct logw *l, size_t n)
 {
 	char *p;
 
@@ -285,9 +281,8 @@ line_begin(struct logw *l, size_t n)
 	return p;
 }
 
-/* Ends the line that goes on at p. */
-static void
-line_end(struct logw *l, char *p)
+void
+logw_end(struct logw *l, char *p)
 {
 	*p++ = '\n';
 	l->len = (size_t)(p - l->buf);
@@ -337,13 +332,13 @@ logw_parts(struct logw *l, const struct logw_part *parts, int n)
 
 	for (int i = 0; i < n; i++)
 		len += parts[i].n;
-	if ((p = line_begin(l, len)) == NULL)
+	if ((p = logw_begin(l, len)) == NULL)
 		return;
 	for (int i = 0; i < n; i++) {
 		memcpy(p, parts[i].s, parts[i].n);
 		p += parts[i].n;
 	}
-	line_end(l, p);
+	logw_end(l, p);
 }
 
 void
@@ -354,7 +349,7 @@ logw_vprintf(struct logw *l, const char *fmt, va_list ap)
 	int n;
 
 	/* Most lines fit in what is spare: format once, straight in. */
-	if ((p = line_begin(l, 1024)) == NULL)
+	if ((p = logw_begin(l, 1024)) == NULL)
 		return;
 	size_t at = (size_t)(p - l->buf), room = l->cap - at - 1;	/* '\n' */
 	va_copy(copy, ap);
@@ -369,7 +364,7 @@ logw_vprintf(struct logw *l, const char *fmt, va_list ap)
 		p = l->buf + at;
 		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	}
-	line_end(l, p + n);
+	logw_end(l, p + n);
 }
 
 void

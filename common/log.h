@@ -78,6 +78,14 @@ void	logw_vprintf(struct logw *l, const char *fmt, va_list ap);
  */
 void	logw_parts(struct logw *l, const struct logw_part *parts, int n);
 /*
+ * A line written in place, for those made for every message: logw_begin
+ * starts it (its stamp, if any) with room for n more bytes and returns where
+ * it goes on, or NULL if it cannot be logged; logw_end ends it at p, adding
+ * the newline.
+ */
+char	*logw_begin(struct logw *l, size_t n);
+void	logw_end(struct logw *l, char *p);
+/*
  * Writes what is buffered.  It never waits: what the file does not take
  * (EAGAIN, or an error such as ENOSPC) is kept for the next flush, up to
  * LOGW_HOLD_MAX bytes; past that the whole lines kept are dropped, and a

@@ -205,6 +205,7 @@ peer_slot(struct peer *p, uint64_t re, uint64_t tag)
 	}
 	struct slot *s = &p->slots[(p->slot_head + p->slot_n++) % p->slot_cap];
 	s->id = UINT64_MAX;	/* open: neither waiting nor answered */
+	s->waited = 0;
 	s->text = NULL;
 	s->re = re;
 	s->tag = tag;
@@ -223,7 +224,7 @@ slots_out(struct peer *p)
 		p->slot_n--;
 		p->slot_first++;
 		size_t n = strlen(s.text);
-		p->ops->answer(p->arg, s.text, n, s.re, s.tag);
+		p->ops->answer(p->arg, s.text, n, s.re, s.tag, s.waited);
 		(void)peer_send(p, s.text, n);
 		free(s.text);
 	}
@@ -241,7 +242,7 @@ peer_slot_answer(struct peer *p, uint64_t slot, const char *text, size_t n)
 		p->slot_head = (p->slot_head + 1) % p->slot_cap;
 		p->slot_n--;
 		p->slot_first++;
-		p->ops->answer(p->arg, text, n, s->re, s->tag);
+		p->ops->answer(p->arg, text, n, s->re, s->tag, s->waited);
 		(void)peer_send(p, text, n);
 		slots_out(p);
 		return;
@@ -260,8 +261,10 @@ peer_slot_wait(struct peer *p, uint64_t slot, uint64_t id)
 {
 	struct slot *s = slot_at(p, slot);
 
-	if (s != NULL)
+	if (s != NULL) {
 		s->id = id;
+		s->waited = 1;
+	}
 }
 
 int
@@ -279,7 +282,7 @@ void
 peer_answer(struct peer *p, const char *text, size_t n, uint64_t re, uint64_t tag)
 {
 	if (p->slot_n == 0) {
-		p->ops->answer(p->arg, text, n, re, tag);
+		p->ops->answer(p->arg, text, n, re, tag, 0);
 		(void)peer_send(p, text, n);
 		return;
 	}

@@ -30,9 +30,10 @@ struct peer_ops {
 	/* The peer is cut off (why: "stopped reading"...): nothing more is
 	   read or sent.  Only mark; act at a safe point. */
 	void	(*cut)(void *arg, const char *why);
-	/* An answer is about to be queued, in order: slot's tags and text. */
+	/* An answer is about to be queued, in order: slot's tags and text;
+	   waited: the slot waited for a message (its server's reply). */
 	void	(*answer)(void *arg, const char *text, size_t n, uint64_t re,
-		    uint64_t tag);
+		    uint64_t tag, int waited);
 	/* A mark (peer_mark) has been written to the socket. */
 	void	(*written)(void *arg);
 };
@@ -43,6 +44,7 @@ struct slot {
 	char		*text;		/* filled out of turn: the answer, kept */
 	uint64_t	 re;		/* the owner's tags, handed back with it */
 	uint64_t	 tag;
+	int		 waited;	/* it waited for a message's reply */
 };
 
 struct peerset {

@@ -7,7 +7,7 @@
  * socket like any output, so a monitor that stops reading is cut off as any
  * client is, and never slows the kernel.  Four events come with every
  * message (request, deliver, reply, answer): they are built on the stack
- * and written without a format.
+ * and written without a format, straight into the file's buffer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,41 +97,35 @@ match_ends(void *ctx, uint64_t msg, uint64_t *from, uint64_t *to)
 	return 0;
 }
 
-/* Remembers a delivery's ends.  Without memory for them, rules only miss
-   the replies and drops that name no process. */
-static void
-remember_ends(struct record *rc, const struct event *e)
+void
+record_ends(struct record *rc, uint64_t msg, uint64_t from, uint64_t to)
 {
-	struct record_ends m;
-
-	if (!event_uint(e, "msg", &m.msg) || !event_uint(e, "from", &m.from) ||
-	    !event_uint(e, "to", &m.to))
-		return;
+	/* Without memory for them, rules only miss the replies and drops
+	   that name no process. */
 	if (rc->ends == NULL &&
 	    (rc->ends = calloc(RECORD_ENDS, sizeof *rc->ends)) == NULL)
 		return;
-	rc->ends[m.msg % RECORD_ENDS] = m;
+	rc->ends[msg % RECORD_ENDS] = (struct record_ends){ msg, from, to };
 }
 
 uint64_t
 record_emit(struct record *rc, struct event *e)
 {
 	struct evnames nm = { match_name, match_ends, rc };
+	char *p;
 
 	e->seq = ++rc->seq;
-	if (e->kind == EV_DELIVER)
-		remember_ends(rc, e);
-	if (rc->w.fd == -1 && rc->monitors == NULL)
+	/* Straight into the file's buffer: no copy of a line made elsewhere.
+	   Out of memory, the line is lost, said by the gap in seq. */
+	if (rc->w.fd != -1 && (p = logw_begin(&rc->w, event_json_size(e))) != NULL)
+		logw_end(&rc->w, event_json_at(p, e));
+	if (rc->monitors == NULL)
 		return e->seq;
 	jbuf_reset(&rc->line);
 	jbuf_add(&rc->line, "* event ", 8);
 	event_json(&rc->line, e);
 	if (rc->line.failed)
-		return e->seq;	/* out of memory: the line is lost, said by its gap */
-	if (rc->w.fd != -1) {
-		struct logw_part part = { rc->line.p + 8, rc->line.len - 8 };
-		logw_parts(&rc->w, &part, 1);
-	}
+		return e->seq;
 	for (struct monitor *m = rc->monitors; m != NULL; m = m->next)
 		if (evrules_match(&m->rules, e, &nm))
 			(void)peer_send(m->peer, rc->line.p, rc->line.len);

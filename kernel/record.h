@@ -59,6 +59,9 @@ void	record_tick(struct record *rc);
    the peers' output, so the file is as far on as any monitor. */
 void	record_flush(struct record *rc);
 
+/* A delivery's sender and server, for monitors' rules on its later
+   events (a reply names only its message). */
+void	record_ends(struct record *rc, uint64_t msg, uint64_t from, uint64_t to);
 /* Numbers, stamps and writes e, and sends it to the monitors that want it.
    Returns its seq.  A rule about a process holds for the later events of
    a message it sent or served (a reply, a drop): the record remembers the

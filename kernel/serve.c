@@ -58,16 +58,22 @@ on_cut(void *arg, const char *why)
 }
 
 static void
-on_answer(void *arg, const char *text, size_t n, uint64_t re, uint64_t tag)
+on_answer(void *arg, const char *text, size_t n, uint64_t re, uint64_t tag,
+    int waited)
 {
 	struct sproc *sp = arg;
 	struct logw_part line[] = { LOGW_PART("answer to "), { NULL, 0 },
 	    LOGW_PART(": "), { text, n } };
 
-	serve_label(sp);
-	line[1].s = sp->label;
-	line[1].n = sp->label_len;
-	logw_parts(sp->sv->log, line, 4);
+	/* A server's OK to a delivered message is in the record (its reply
+	   and its answer); kernel.log, which has the delivery, says only
+	   what went wrong with one. */
+	if (!waited || n < 2 || memcmp(text, "OK", 2) != 0) {
+		serve_label(sp);
+		line[1].s = sp->label;
+		line[1].n = sp->label_len;
+		logw_parts(sp->sv->log, line, 4);
+	}
 	if (re != 0) {
 		struct event e;
 		record_begin(&sp->sv->record, &e, EV_ANSWER);
@@ -222,23 +228,42 @@ request_event(struct serve *sv, struct sproc *sp, const char *line, size_t len)
 	return record_emit(&sv->record, &e);
 }
 
+/*
+ * The "NAME sent: LINE" line of the request being routed, written before
+ * anything else routing logs, or after it; a request delivered at once
+ * has none: its delivery's line says who sent what to whom.
+ */
+static void
+sent_line(struct serve *sv)
+{
+	struct sproc *sp = sv->sender;
+	/* A NUL cuts the line in the log, as "%.*s" would (it is refused). */
+	const char *nul = memchr(sv->sent, '\0', sv->sentlen);
+	struct logw_part logged[] = { { NULL, 0 }, LOGW_PART(" sent: "),
+	    { sv->sent, nul != NULL ? (size_t)(nul - sv->sent) : sv->sentlen } };
+
+	if (sp == NULL)
+		return;
+	sv->sender = NULL;
+	serve_label(sp);
+	logged[0].s = sp->label;
+	logged[0].n = sp->label_len;
+	logw_parts(sv->log, logged, 3);
+}
+
 void
 serve_request(struct serve *sv, struct sproc *sp, const char *line, size_t len,
     uint64_t tag, unsigned flags)
 {
 	struct route_result res;
-	/* A NUL cuts the line in the log, as "%.*s" would (it is refused). */
-	const char *nul = memchr(line, '\0', len);
-	struct logw_part logged[] = { { NULL, 0 }, LOGW_PART(" sent: "),
-	    { line, nul != NULL ? (size_t)(nul - line) : len } };
 
-	serve_label(sp);
-	logged[0].s = sp->label;
-	logged[0].n = sp->label_len;
-	logw_parts(sv->log, logged, 3);
+	sv->sender = sp;
+	sv->sent = line;
+	sv->sentlen = len;
 	/* The slot is there before routing can answer into it. */
 	uint64_t slot = peer_slot(&sp->peer, request_event(sv, sp, line, len), tag);
 	route_line(&sv->route, &sp->rp, line, len, *sv->now, flags, &res);
+	sent_line(sv);
 	if (res.pending != 0)
 		peer_slot_wait(&sp->peer, slot, res.pending);
 	else
@@ -389,6 +414,12 @@ emit(void *ctx, const struct fx *fx)
 	struct sproc *sp = fx->to != NULL ? fx->to->owner : NULL;
 	struct event e;
 
+	if (sv->sender != NULL) {
+		if (fx->kind == FX_DELIVER && fx->from == sv->sender->rp.pid)
+			sv->sender = NULL;	/* the delivery says it */
+		else
+			sent_line(sv);		/* first, in the order it came */
+	}
 	switch (fx->kind) {
 	case FX_DELIVER:
 		record_begin(&sv->record, &e, EV_DELIVER);
@@ -398,6 +429,8 @@ emit(void *ctx, const struct fx *fx)
 		event_add_uint(&e, "port", fx->port);
 		event_add_str(&e, "text", fx->msg, fx->msglen);
 		record_emit(&sv->record, &e);
+		record_ends(&sv->record, record_msg(&sv->record, fx->id), fx->from,
+		    fx->to->pid);
 		sp->ops->told(sp, fx);
 		if (peer_send(&sp->peer, fx->text, fx->textlen) == 0 && sp->name == NULL)
 			peer_mark(&sp->peer);	/* a client's answer: once written */

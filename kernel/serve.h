@@ -64,6 +64,9 @@ struct serve {
 	const int64_t	*now;		/* the loop's clock, ms */
 	struct sproc	*procs;		/* every process, oldest first */
 	struct sproc	*leaving, **leaving_tail;
+	struct sproc	*sender;	/* whose request is being routed, its */
+	const char	*sent;		/* "sent:" line not yet logged */
+	size_t		 sentlen;
 	char		(*deadlock)[MIPC_NAME_MAX + 1];	/* the last one found */
 	unsigned	 ndeadlock;
 };
