@@ -200,7 +200,12 @@ event_json_at(char *o, const struct event *e)
 	memcpy(o, "{\"seq\":", 7);
 	o = json_uint_at(o + 7, e->seq);
 	memcpy(o, ",\"ev\":\"", 7);
-	o = json_escape_at(o + 7, e->ev, e->evlen);
+	if (e->kind != EV_OTHER) {
+		memcpy(o + 7, e->ev, e->evlen);	/* a kind's own name: plain */
+		o += 7 + e->evlen;
+	} else {
+		o = json_escape_at(o + 7, e->ev, e->evlen);
+	}
 	*o++ = '"';
 	if (e->has_time) {
 		memcpy(o, ",\"t_us\":", 8);

@@ -237,6 +237,16 @@ needs_escape(uint64_t w)
 	    has_zero(w ^ ('\\' * ONES));
 }
 
+/* The bytes copied as they are: 0x20 to 0x7e but '"' and '\\'. */
+static const unsigned char plain[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+};
+
 char *
 json_escape_at(char *o, const char *str, size_t n)
 {
@@ -256,7 +266,7 @@ json_escape_at(char *o, const char *str, size_t n)
 				break;
 			q += 8;
 		}
-		while (q < end && *q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+		while (q < end && plain[*q])
 			q++;
 		if (q > p) {
 			memcpy(o, p, (size_t)(q - p));

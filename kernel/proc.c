@@ -31,6 +31,7 @@
 #include "trace.h"
 
 static const struct sproc_ops child_ops;
+static void kill_phase(struct procs *ps, struct child *c, enum kill_phase phase);
 
 static struct child *
 child_of(struct sproc *sp)
@@ -160,6 +161,7 @@ child_record(struct procs *ps, const char *name)
 		   in its place in the list. */
 		struct child *next = c->next;
 		struct sproc *snext = c->sp.next;
+		kill_phase(ps, c, KILL_NONE);
 		child_release(c);
 		memset(c, 0, sizeof *c);
 		c->next = next;
@@ -315,19 +317,28 @@ proc_forsake(struct child *c, uint64_t seq)
 		c->nforsaken = seq;
 }
 
+/* Moves c's kill to phase, keeping count of those syncing. */
+static void
+kill_phase(struct procs *ps, struct child *c, enum kill_phase phase)
+{
+	ps->nsyncing -= c->kill == KILL_SYNCING;
+	ps->nsyncing += phase == KILL_SYNCING;
+	c->kill = phase;
+}
+
 /* Sends the signal of a kill in progress. */
 static void
 kill_now(struct procs *ps, struct child *c)
 {
 	if (c->state == CHILD_DEAD) {
-		c->kill = KILL_SENT;	/* it ended by itself meanwhile */
+		kill_phase(ps, c, KILL_SENT);	/* it ended by itself meanwhile */
 		c->kill_sent_at = *ps->now;
 		return;
 	}
 	if (kill(c->ospid, c->kill_sig) == -1) {
 		snprintf(c->kill_err, sizeof c->kill_err, "kill %s: %s", c->name,
 		    strerror(errno));
-		c->kill = KILL_FAILED;
+		kill_phase(ps, c, KILL_FAILED);
 		return;
 	}
 	logw_printf(ps->log, "console: %s sent to %s", sig_name(c->kill_sig), c->name);
@@ -338,7 +349,7 @@ kill_now(struct procs *ps, struct child *c)
 	   (a kill would skip the sync that lets it write its log first). */
 	if (c->kill_sig == SIGCONT)
 		c->state = CHILD_RUNNING;
-	c->kill = KILL_SENT;
+	kill_phase(ps, c, KILL_SENT);
 	c->kill_sent_at = *ps->now;
 }
 
@@ -351,7 +362,7 @@ proc_kill(struct procs *ps, struct child *c, int sig)
 		/* First the child writes its log, so that what it was sent
 		   before the signal is in it. */
 		(void)peer_send(&c->sp.peer, PROTO_SYNC_LINE, sizeof PROTO_SYNC_LINE - 1);
-		c->kill = KILL_SYNCING;
+		kill_phase(ps, c, KILL_SYNCING);
 		c->kill_sync = ++c->nsync;
 		c->kill_deadline = *ps->now + MIPC_SYNC_MS;
 		return;
@@ -364,6 +375,8 @@ proc_deadline(const struct procs *ps)
 {
 	int64_t d = -1;
 
+	if (ps->nsyncing == 0)
+		return -1;	/* each turn asks: most often there is none */
 	for (struct child *c = ps->list; c != NULL; c = c->next)
 		if (c->kill == KILL_SYNCING && (d == -1 || c->kill_deadline < d))
 			d = c->kill_deadline;
@@ -375,6 +388,8 @@ proc_deadline(const struct procs *ps)
 void
 proc_tick(struct procs *ps)
 {
+	if (ps->nsyncing == 0)
+		return;
 	for (struct child *c = ps->list; c != NULL; c = c->next)
 		if (c->kill == KILL_SYNCING && (c->nsynced >= c->kill_sync ||
 		    c->state != CHILD_RUNNING || *ps->now >= c->kill_deadline))
@@ -576,6 +591,7 @@ forget_oldest_dead(struct procs *ps)
 		;
 	*cc = old->next;
 	serve_forget(ps->sv, &old->sp);
+	kill_phase(ps, old, KILL_NONE);
 	child_release(old);
 	free(old);
 	ps->ndead--;

@@ -92,6 +92,7 @@ struct procs {
 	struct child	*list;
 	unsigned	 nalive;	/* not reaped */
 	unsigned	 ndead;		/* reaped and remembered */
+	unsigned	 nsyncing;	/* children whose kill waits for a sync */
 	uint64_t	 nreaped, ngen;
 	/* A child has been reaped and has left (mipc bench stops the loop). */
 	void		(*exited)(void *arg, struct child *c);

@@ -96,8 +96,8 @@ trace_flush(struct trace *t)
 
 	if (t->file != NULL)
 		fflush(t->file);
-	if (t->fd < 0)
-		return;
+	if (t->fd < 0 || (outq_size(&t->q) == 0 && t->dropped == 0))
+		return;		/* each turn asks: most often nothing waits */
 	/* What the fd can take now, a pipe's atomic chunk at a time, so the
 	   write never blocks. */
 	while (outq_size(&t->q) > 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT)) {
