@@ -405,17 +405,8 @@ cmd_attach(struct options *o)
 	struct attach a;
 
 	memset(&a, 0, sizeof a);
-	if ((a.sock = listen_connect(o->k.socket_path)) == -1) {
-		if (errno != ENOENT && errno != ECONNREFUSED)
-			fprintf(stderr, "mipc: cannot connect to %s: %s\n",
-			    o->k.socket_path, strerror(errno));
-		else
-			fprintf(stderr, "mipc: no kernel is running on %s (%s): start "
-			    "one with `mipc kernel%s%s`\n", o->k.socket_path,
-			    strerror(errno), o->socket_given ? " --socket " : "",
-			    o->socket_given ? o->k.socket_path : "");
+	if ((a.sock = cli_connect(o)) == -1)
 		return 1;
-	}
 	signal(SIGPIPE, SIG_IGN);
 	a.tty = isatty(0);
 	a.stdin_open = 1;

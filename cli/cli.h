@@ -31,6 +31,10 @@ struct options {
 void	cli_usage_error(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
+/* Connects to the kernel on o's socket.  Returns the fd, or -1 having said
+   why on stderr (with how to start one, when none runs there). */
+int	cli_connect(const struct options *o);
+
 int	cmd_attach(struct options *o);	/* attach.c */
 int	cmd_logs(struct options *o);	/* logs.c */
 int	cmd_bench(struct options *o);	/* bench.c */

@@ -221,17 +221,8 @@ cmd_monitor(struct options *o)
 	if (o->k.no_time)
 		m.flags |= EVR_NOTIME;
 
-	if ((m.sock = listen_connect(o->k.socket_path)) == -1) {
-		if (errno != ENOENT && errno != ECONNREFUSED)
-			fprintf(stderr, "mipc: cannot connect to %s: %s\n",
-			    o->k.socket_path, strerror(errno));
-		else
-			fprintf(stderr, "mipc: no kernel is running on %s (%s): start "
-			    "one with `mipc kernel%s%s`\n", o->k.socket_path,
-			    strerror(errno), o->socket_given ? " --socket " : "",
-			    o->socket_given ? o->k.socket_path : "");
+	if ((m.sock = cli_connect(o)) == -1)
 		return 1;
-	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

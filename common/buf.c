@@ -244,3 +244,20 @@ outq_flush(struct outq *q, int fd)
 	q->start = q->len = 0;
 	return 0;
 }
+
+int
+ring_grow(void **ring, unsigned *head, unsigned n, unsigned *cap, size_t sz)
+{
+	unsigned ncap = *cap ? *cap * 2 : 8;
+	char *r = malloc(ncap * sz);
+
+	if (r == NULL)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		memcpy(r + i * sz, (char *)*ring + ((*head + i) % *cap) * sz, sz);
+	free(*ring);
+	*ring = r;
+	*cap = ncap;
+	*head = 0;
+	return 0;
+}

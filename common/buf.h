@@ -82,4 +82,11 @@ size_t	outq_size(const struct outq *q);
  */
 int	outq_flush(struct outq *q, int fd);
 
+/*
+ * Doubles a ring of n elements of size sz (its storage *ring, head at *head,
+ * capacity *cap), unrolled to start at 0.  Returns 0, or -1 if memory ran
+ * out (the ring is as it was).
+ */
+int	ring_grow(void **ring, unsigned *head, unsigned n, unsigned *cap, size_t sz);
+
 #endif

@@ -27,9 +27,8 @@ blank(int c)
 	return c == ' ' || c == '\t';
 }
 
-/* Cuts the next blank-separated word off *s; returns its length (0: none). */
-static size_t
-word(const char **s, const char *end, const char **w)
+size_t
+gram_word(const char **s, const char *end, const char **w)
 {
 	while (*s < end && blank(**s))
 		(*s)++;
@@ -75,7 +74,7 @@ static int
 take_name(const char **s, const char *end, struct cmd *c, char *why, size_t whysz)
 {
 	const char *w;
-	size_t n = word(s, end, &w);
+	size_t n = gram_word(s, end, &w);
 
 	if (n == 0) {
 		snprintf(why, whysz, "expected a NAME (%s)", name_rule);
@@ -95,7 +94,7 @@ static int
 no_more(const char *s, const char *end, char *why, size_t whysz)
 {
 	const char *w;
-	size_t n = word(&s, end, &w);
+	size_t n = gram_word(&s, end, &w);
 
 	if (n == 0)
 		return 0;
@@ -109,14 +108,14 @@ static int
 take_outcome(const char *s, const char *end, struct cmd *c, char *why, size_t whysz)
 {
 	const char *w;
-	size_t n = word(&s, end, &w);
+	size_t n = gram_word(&s, end, &w);
 
 	if (is_word(w, n, "ok")) {
 		c->code = E_OK;
 		return no_more(s, end, why, whysz);
 	}
 	if (is_word(w, n, "err")) {
-		n = word(&s, end, &w);
+		n = gram_word(&s, end, &w);
 		c->code = err_from_name(w, n);
 		if (c->code <= 0) {
 			snprintf(why, whysz, "expected an error code (EINVAL, ENOENT, ...) "
@@ -164,7 +163,7 @@ parse_slots(const char *p, const char *end, int table, char *why, size_t whysz)
 	size_t n;
 	unsigned count = 0;
 
-	while ((n = word(&p, end, &w)) > 0) {
+	while ((n = gram_word(&p, end, &w)) > 0) {
 		const char *arrow = NULL;
 		count++;
 		if (is_word(w, n, "-"))
@@ -198,9 +197,9 @@ static int
 parse_expect(const char *s, const char *end, struct cmd *c, char *why, size_t whysz)
 {
 	const char *w, *w2, *p = s;
-	size_t n = word(&p, end, &w);
+	size_t n = gram_word(&p, end, &w);
 	const char *q = p;
-	size_t n2 = word(&q, end, &w2);
+	size_t n2 = gram_word(&q, end, &w2);
 
 	if (is_word(w2, n2, "got") || is_word(w2, n2, "received")) {
 		const char *r = s;
@@ -239,7 +238,7 @@ parse_expect(const char *s, const char *end, struct cmd *c, char *why, size_t wh
 		c->verb = V_EXPECT_DEADLOCK;
 		c->arg = p;
 		c->arglen = (size_t)(end - p);
-		while ((n = word(&p, end, &w)) > 0) {
+		while ((n = gram_word(&p, end, &w)) > 0) {
 			if (!valid_name(w, n)) {
 				snprintf(why, whysz, "expected NAMEs after 'deadlock' (%s), "
 				    "got '%.*s'", name_rule, (int)(n > 40 ? 40 : n), w);
@@ -293,7 +292,7 @@ quoted_stop(const char *q, const char *end)
 		if (*p != '"' || p + 1 >= end || !blank(p[1]))
 			continue;
 		const char *r = p + 1, *w;
-		size_t n = word(&r, end, &w);
+		size_t n = gram_word(&r, end, &w);
 		if (n > 0 && spawn_key(w, n) >= 0)
 			return p + 1;
 	}
@@ -312,7 +311,7 @@ parse_spawn(const char *s, const char *end, struct cmd *c, char *why, size_t why
 		return -1;
 	memcpy(cc->name, c->name, sizeof cc->name);
 	cc->reply = REPLY_DEFAULT;
-	while ((n = word(&s, end, &w)) > 0) {
+	while ((n = gram_word(&s, end, &w)) > 0) {
 		int key = spawn_key(w, n);
 		if (key < 0) {
 			snprintf(why, whysz, "expected pid=N, reply=echo|\"TEXT\", "
@@ -375,7 +374,7 @@ parse_spawn(const char *s, const char *end, struct cmd *c, char *why, size_t why
 				return -1;
 			}
 			const char *ts = t;
-			if (word(&ts, t + tl, &pw) == 0) {
+			if (gram_word(&ts, t + tl, &pw) == 0) {
 				snprintf(why, whysz, "expected a PATH in program=\"PATH ARG...\"");
 				return -1;
 			}
@@ -459,7 +458,7 @@ gram_parse(const char *line, size_t len, struct cmd *c, char *why, size_t whysz)
 		c->arglen = (size_t)(end - s);
 		return 0;
 	}
-	n = word(&s, end, &w);
+	n = gram_word(&s, end, &w);
 	if (n > 1 && w[n - 1] == ':') {
 		if (!valid_name(w, n - 1)) {
 			snprintf(why, whysz, "'%.*s' is not a NAME (%s)",
@@ -496,7 +495,7 @@ gram_parse(const char *line, size_t len, struct cmd *c, char *why, size_t whysz)
 		c->sig = SIGTERM;
 		if (take_name(&s, end, c, why, whysz) == -1)
 			return -1;
-		if ((n = word(&s, end, &w)) > 0 && (c->sig = sig_from_name(w, n)) == -1) {
+		if ((n = gram_word(&s, end, &w)) > 0 && (c->sig = sig_from_name(w, n)) == -1) {
 			snprintf(why, whysz, "unknown signal '%.*s' (try TERM, KILL, STOP, "
 			    "CONT, INT, HUP, USR1, or a number such as 9)",
 			    (int)(n > 20 ? 20 : n), w);
@@ -506,7 +505,7 @@ gram_parse(const char *line, size_t len, struct cmd *c, char *why, size_t whysz)
 	}
 	if (is_word(w, n, "sleep")) {
 		c->verb = V_SLEEP;
-		n = word(&s, end, &w);
+		n = gram_word(&s, end, &w);
 		if ((c->ms = (long)number(w, n, 0, MIPC_TIMEOUT_MAX)) < 0) {
 			snprintf(why, whysz, "expected sleep MS, MS from 0 to %d",
 			    MIPC_TIMEOUT_MAX);
@@ -549,7 +548,7 @@ gram_names(const struct cmd *c, void (*fn)(void *arg, const char *name, size_t n
 	case V_EXPECT_DEADLOCK: {
 		const char *s = c->arg, *end = c->arg + c->arglen, *w;
 		size_t n;
-		while ((n = word(&s, end, &w)) > 0)
+		while ((n = gram_word(&s, end, &w)) > 0)
 			fn(arg, w, n);
 		break;
 	}

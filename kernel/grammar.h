@@ -23,6 +23,10 @@ enum line_kind {
 	LINE_VERB,	/* anything else: a verb or NAME: */
 };
 
+/* Cuts the next blank-separated word off *s (up to end) into *w; returns
+   its length, 0 when there is none. */
+size_t	gram_word(const char **s, const char *end, const char **w);
+
 /* What a line is.  A trailing CR counts as a blank. */
 enum line_kind gram_kind(const char *line, size_t len);
 

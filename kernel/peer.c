@@ -137,19 +137,10 @@ peer_send(struct peer *p, const char *s, size_t n)
 void
 peer_mark(struct peer *p)
 {
-	if (p->mark_n == p->mark_cap) {
-		unsigned ncap = p->mark_cap ? p->mark_cap * 2 : 8;
-		uint64_t *r = malloc(ncap * sizeof *r);
-		if (r == NULL) {
-			mipc_warn("peer_mark: out of memory");
-			abort();	/* an answer owed cannot be dropped */
-		}
-		for (unsigned i = 0; i < p->mark_n; i++)
-			r[i] = p->marks[(p->mark_head + i) % p->mark_cap];
-		free(p->marks);
-		p->marks = r;
-		p->mark_cap = ncap;
-		p->mark_head = 0;
+	if (p->mark_n == p->mark_cap && ring_grow((void **)&p->marks, &p->mark_head,
+	    p->mark_n, &p->mark_cap, sizeof *p->marks) == -1) {
+		mipc_warn("peer_mark: out of memory");
+		abort();	/* an answer owed cannot be dropped */
 	}
 	p->marks[(p->mark_head + p->mark_n++) % p->mark_cap] = p->out.queued;
 }
@@ -187,21 +178,11 @@ slot_at(struct peer *p, uint64_t slot)
 uint64_t
 peer_slot(struct peer *p, uint64_t re, uint64_t tag)
 {
-	if (p->slot_n == p->slot_cap) {
-		/* Doubled, unrolled to start at 0.  Out of memory is fatal:
-		   an answer owed cannot be dropped. */
-		unsigned ncap = p->slot_cap ? p->slot_cap * 2 : 8;
-		struct slot *r = malloc(ncap * sizeof *r);
-		if (r == NULL) {
-			mipc_warn("peer_slot: out of memory");
-			abort();
-		}
-		for (unsigned i = 0; i < p->slot_n; i++)
-			r[i] = p->slots[(p->slot_head + i) % p->slot_cap];
-		free(p->slots);
-		p->slots = r;
-		p->slot_cap = ncap;
-		p->slot_head = 0;
+	/* Out of memory is fatal: an answer owed cannot be dropped. */
+	if (p->slot_n == p->slot_cap && ring_grow((void **)&p->slots, &p->slot_head,
+	    p->slot_n, &p->slot_cap, sizeof *p->slots) == -1) {
+		mipc_warn("peer_slot: out of memory");
+		abort();
 	}
 	struct slot *s = &p->slots[(p->slot_head + p->slot_n++) % p->slot_cap];
 	s->id = UINT64_MAX;	/* open: neither waiting nor answered */

@@ -357,55 +357,6 @@ deadlock(struct serve *sv, const struct fx *fx)
 		    report_name(fx->ring[i]));
 }
 
-/* Whether the blank-separated names (n bytes) hold name. */
-static int
-names_have(const char *names, size_t n, const char *name)
-{
-	const char *s = names, *end = names + n;
-	size_t k = strlen(name);
-
-	while (s < end) {
-		while (s < end && (*s == ' ' || *s == '\t'))
-			s++;
-		const char *w = s;
-		while (s < end && *s != ' ' && *s != '\t')
-			s++;
-		if ((size_t)(s - w) == k && memcmp(w, name, k) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-int
-serve_deadlock_is(const struct serve *sv, const char *names, size_t n)
-{
-	const char *s = names, *end = names + n;
-	unsigned count = 0;
-
-	while (s < end) {
-		while (s < end && (*s == ' ' || *s == '\t'))
-			s++;
-		const char *w = s;
-		while (s < end && *s != ' ' && *s != '\t')
-			s++;
-		if (s == w)
-			break;
-		int found = 0;
-		for (unsigned i = 0; i < sv->ndeadlock && !found; i++)
-			found = strlen(sv->deadlock[i]) == (size_t)(s - w) &&
-			    memcmp(sv->deadlock[i], w, (size_t)(s - w)) == 0;
-		if (!found)
-			return 0;
-		count++;
-	}
-	/* And each of the cycle among them: as many names, one of them twice
-	   ("a a b" for a, b and c), is not the same set. */
-	for (unsigned i = 0; i < sv->ndeadlock; i++)
-		if (!names_have(names, n, sv->deadlock[i]))
-			return 0;
-	return count == sv->ndeadlock && count > 0;
-}
-
 /* Carries out one effect of route.c. */
 static void
 emit(void *ctx, const struct fx *fx)

@@ -113,8 +113,6 @@ void	serve_flush(struct serve *sv);
 const char *serve_label(struct sproc *sp);
 /* The name of the live process pid (a child's NAME), or NULL. */
 const char *serve_name(const struct serve *sv, uint32_t pid);
-/* Whether the last deadlock found was exactly these processes, in any
-   order (names: blank-separated, n bytes). */
-int	serve_deadlock_is(const struct serve *sv, const char *names, size_t n);
+
 
 #endif

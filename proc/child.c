@@ -82,18 +82,9 @@ static void
 send_asked(struct child *c, enum sent kind, enum proto_kind marker, const char *s,
     size_t n)
 {
-	if (c->sent_n == c->sent_cap) {
-		unsigned ncap = c->sent_cap ? c->sent_cap * 2 : 16;
-		unsigned char *r = malloc(ncap);
-		if (r == NULL)
-			out_of_memory(c);
-		for (unsigned i = 0; i < c->sent_n; i++)
-			r[i] = c->sent[(c->sent_head + i) % c->sent_cap];
-		free(c->sent);
-		c->sent = r;
-		c->sent_cap = ncap;
-		c->sent_head = 0;
-	}
+	if (c->sent_n == c->sent_cap && ring_grow((void **)&c->sent, &c->sent_head,
+	    c->sent_n, &c->sent_cap, 1) == -1)
+		out_of_memory(c);
 	c->sent[(c->sent_head + c->sent_n++) % c->sent_cap] = (unsigned char)kind;
 	send_line(c, proto_marker(marker), s, n);
 }
@@ -153,18 +144,9 @@ served(struct child *c, const char *a, size_t n)
 static void
 forward_later(struct child *c, const struct proto_delivery *d)
 {
-	if (c->q_n == c->q_cap) {
-		unsigned ncap = c->q_cap ? c->q_cap * 2 : 8;
-		struct pending *r = malloc(ncap * sizeof *r);
-		if (r == NULL)
-			out_of_memory(c);
-		for (unsigned i = 0; i < c->q_n; i++)
-			r[i] = c->q[(c->q_head + i) % c->q_cap];
-		free(c->q);
-		c->q = r;
-		c->q_cap = ncap;
-		c->q_head = 0;
-	}
+	if (c->q_n == c->q_cap && ring_grow((void **)&c->q, &c->q_head, c->q_n,
+	    &c->q_cap, sizeof *c->q) == -1)
+		out_of_memory(c);
 	struct pending *p = &c->q[(c->q_head + c->q_n++) % c->q_cap];
 	memcpy(p->text, d->text, d->textlen);
 	p->n = d->textlen;
