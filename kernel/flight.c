@@ -50,7 +50,7 @@ broken(const char *fn, const char *what)
 }
 
 void
-flight_emitf(struct route *r, enum fx_kind kind, struct rproc *to, uint64_t id,
+flight_emitf(struct flight *f, enum fx_kind kind, struct rproc *to, uint64_t id,
     const char *fmt, ...)
 {
 	char text[MIPC_ANSWER_MAX];
@@ -61,62 +61,122 @@ flight_emitf(struct route *r, enum fx_kind kind, struct rproc *to, uint64_t id,
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	fx.textlen = strlen(text);
-	r->emit(r->ctx, &fx);
+	f->emit(f->ctx, &fx);
 }
 
 /* FX_DROP: m will never be served, for code (why). */
 static void
-emit_drop(struct route *r, const struct msg *m, enum mipc_err code, const char *why)
+emit_drop(struct flight *f, const struct msg *m, enum mipc_err code, const char *why)
 {
 	struct fx fx = { .kind = FX_DROP, .id = m->id, .text = why,
 	    .textlen = strlen(why), .from = m->from, .port = m->port, .code = code };
 
-	r->emit(r->ctx, &fx);
+	f->emit(f->ctx, &fx);
 }
 
 /* ----- records ----- */
 
 static struct msg *
-msg_new(struct route *r)
+msg_new(struct flight *f)
 {
 	struct msg *m;
 
-	if (r->free_msgs == NULL) {
+	if (f->free_msgs == NULL) {
 		struct msg_chunk *c = malloc(sizeof *c);
 		if (c == NULL)
 			return NULL;
-		c->next = r->chunks;
-		r->chunks = c;
+		c->next = f->chunks;
+		f->chunks = c;
 		for (int i = 0; i < MSG_CHUNK; i++) {
-			c->m[i].snext = r->free_msgs;
-			r->free_msgs = &c->m[i];
+			c->m[i].snext = f->free_msgs;
+			f->free_msgs = &c->m[i];
 		}
 	}
-	m = r->free_msgs;
-	r->free_msgs = m->snext;
+	m = f->free_msgs;
+	f->free_msgs = m->snext;
 	memset(m, 0, sizeof *m);
 	return m;
 }
 
 static void
-msg_free(struct route *r, struct msg *m)
+msg_free(struct flight *f, struct msg *m)
 {
 	free(m->text);
 	m->text = NULL;
-	m->snext = r->free_msgs;
-	r->free_msgs = m;
+	m->snext = f->free_msgs;
+	f->free_msgs = m;
 }
 
 void
-flight_free_all(struct route *r)
+flight_init(struct flight *f, struct mbox *mb, unsigned queue, unsigned timeout_ms,
+    int refuse_deadlock, flight_emit_fn *emit, void *ctx)
 {
-	struct msg_chunk *c = r->chunks;
+	memset(f, 0, sizeof *f);
+	f->mb = mb;
+	f->queue = queue;
+	f->timeout_ms = timeout_ms;
+	f->refuse_deadlock = refuse_deadlock;
+	f->emit = emit;
+	f->ctx = ctx;
+	f->next_id = 1;
+}
+
+/* ----- processes ----- */
+
+int
+flight_proc_add(struct flight *f, struct rproc *rp)
+{
+	if (f->nprocs == f->procs_cap) {
+		unsigned cap = f->procs_cap ? f->procs_cap * 2 : 16;
+		struct rproc **p = realloc(f->procs, cap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		f->procs = p;
+		/* A deadlock's ring holds each process once, and the first again. */
+		if ((p = realloc(f->ring, (cap + 1) * sizeof *p)) == NULL)
+			return -1;
+		f->ring = p;
+		f->procs_cap = cap;
+	}
+	rp->dhead = rp->dtail = NULL;
+	rp->whead = rp->wtail = NULL;
+	rp->call = NULL;
+	rp->relq = 0;
+	f->procs[f->nprocs++] = rp;
+	return 0;
+}
+
+void
+flight_proc_remove(struct flight *f, struct rproc *rp)
+{
+	for (unsigned i = 0; i < f->nprocs; i++)
+		if (f->procs[i] == rp) {
+			f->procs[i] = f->procs[--f->nprocs];
+			return;
+		}
+}
+
+struct rproc *
+flight_proc_find(const struct flight *f, uint32_t pid)
+{
+	if (pid == 0)
+		return NULL;
+	for (unsigned i = 0; i < f->nprocs; i++)
+		if (f->procs[i]->pid == pid)
+			return f->procs[i];
+	return NULL;
+}
+
+void
+flight_free(struct flight *f)
+{
+	struct msg_chunk *c = f->chunks;
 
 	/* The texts of messages still held go with them. */
-	for (struct msg *m = r->thead; m != NULL; m = m->tnext)
+	for (struct msg *m = f->thead; m != NULL; m = m->tnext)
 		free(m->text);
-	for (unsigned i = 0; i < r->nprocs; i++)
-		for (struct msg *m = r->procs[i]->dhead; m != NULL; m = m->snext)
+	for (unsigned i = 0; i < f->nprocs; i++)
+		for (struct msg *m = f->procs[i]->dhead; m != NULL; m = m->snext)
 			if (m->sender == NULL)
 				free(m->text);
 	while (c != NULL) {
@@ -124,21 +184,22 @@ flight_free_all(struct route *r)
 		free(c);
 		c = next;
 	}
-	r->chunks = NULL;
-	r->free_msgs = NULL;
+	free(f->procs);
+	free(f->ring);
+	memset(f, 0, sizeof *f);
 }
 
 static void
-live_unlink(struct route *r, struct msg *m)
+live_unlink(struct flight *f, struct msg *m)
 {
 	if (m->tprev != NULL)
 		m->tprev->tnext = m->tnext;
 	else
-		r->thead = m->tnext;
+		f->thead = m->tnext;
 	if (m->tnext != NULL)
 		m->tnext->tprev = m->tprev;
 	else
-		r->ttail = m->tprev;
+		f->ttail = m->tprev;
 	m->tprev = m->tnext = NULL;
 }
 
@@ -179,19 +240,19 @@ list_remove(struct msg **h, struct msg **t, struct msg *m)
 /* p's call is over: what was withheld from it is handed over by
    flight_release, once the operation under way is done. */
 static void
-unblock(struct route *r, struct rproc *p)
+unblock(struct flight *f, struct rproc *p)
 {
 	p->call = NULL;
 	if (p->whead != NULL && !p->relq) {
 		p->relq = 1;
-		p->relnext = r->relq;
-		r->relq = p;
+		p->relnext = f->relq;
+		f->relq = p;
 	}
 }
 
 /* Delivers m to its server now. */
 static void
-deliver_now(struct route *r, struct msg *m)
+deliver_now(struct flight *f, struct msg *m)
 {
 	char line[PROTO_DELIVERY_MAX + 1];
 	struct fx fx = { .kind = FX_DELIVER, .to = m->srv, .id = m->id, .text = line,
@@ -200,7 +261,7 @@ deliver_now(struct route *r, struct msg *m)
 	m->withheld = 0;
 	list_append(&m->srv->dhead, &m->srv->dtail, m);
 	fx.textlen = proto_delivery(line, m->text, m->textlen, m->from, m->port);
-	r->emit(r->ctx, &fx);
+	f->emit(f->ctx, &fx);
 	if (!m->call) {
 		free(m->text);	/* the deadlock report names a call's text only */
 		m->text = NULL;
@@ -208,18 +269,18 @@ deliver_now(struct route *r, struct msg *m)
 }
 
 void
-flight_release(struct route *r)
+flight_release(struct flight *f)
 {
-	while (r->relq != NULL) {
-		struct rproc *p = r->relq;
-		r->relq = p->relnext;
+	while (f->relq != NULL) {
+		struct rproc *p = f->relq;
+		f->relq = p->relnext;
 		p->relq = 0;
 		/* Blocked again meanwhile (a call it made since): it waits on. */
 		while (p->call == NULL && p->whead != NULL) {
 			struct msg *m = p->whead;
 			if ((p->whead = m->snext) == NULL)
 				p->wtail = NULL;
-			deliver_now(r, m);
+			deliver_now(f, m);
 		}
 	}
 }
@@ -228,18 +289,18 @@ flight_release(struct route *r)
 
 /* m no longer counts as in flight (answered or abandoned). */
 static void
-settle(struct route *r, struct msg *m)
+settle(struct flight *f, struct msg *m)
 {
-	int l = mbox_find(&r->mb, m->port, m->from);
+	int l = mbox_find(f->mb, m->port, m->from);
 
-	if (l >= 0 && r->mb.slot[l].qlen > 0)
-		r->mb.slot[l].qlen--;
-	if (r->inflight == 0)
+	if (l >= 0 && f->mb->slot[l].qlen > 0)
+		f->mb->slot[l].qlen--;
+	if (f->inflight == 0)
 		broken(__func__, "no message in flight");
-	r->inflight--;
-	live_unlink(r, m);
+	f->inflight--;
+	live_unlink(f, m);
 	if (m->call && m->sender != NULL && m->sender->call == m)
-		unblock(r, m->sender);
+		unblock(f, m->sender);
 }
 
 /*
@@ -248,16 +309,16 @@ settle(struct route *r, struct msg *m)
  * delivered one waits for its server's late answer.  Returns the sender.
  */
 static struct rproc *
-abandon(struct route *r, struct msg *m, enum mipc_err code, const char *why)
+abandon(struct flight *f, struct msg *m, enum mipc_err code, const char *why)
 {
 	struct rproc *to = m->sender;
 
-	settle(r, m);
+	settle(f, m);
 	m->sender = NULL;
-	emit_drop(r, m, code, why);
+	emit_drop(f, m, code, why);
 	if (m->withheld) {
 		list_remove(&m->srv->whead, &m->srv->wtail, m);
-		msg_free(r, m);
+		msg_free(f, m);
 	}
 	return to;
 }
@@ -267,21 +328,21 @@ abandon(struct route *r, struct msg *m, enum mipc_err code, const char *why)
 /*
  * Whether a call from p to srv closes a cycle of waits: the walk from srv
  * along each process's call comes back to p.  The ring, in wait order from
- * p, goes to r->ring.  A chain is walked once, to its end or back to p; a
+ * p, goes to f->ring.  A chain is walked once, to its end or back to p; a
  * cycle that p is not part of (one left to wait, --deadlock report) ends
  * the walk after as many steps as there are processes.
  */
 static unsigned
-closes_cycle(struct route *r, struct rproc *p, struct rproc *srv)
+closes_cycle(struct flight *f, struct rproc *p, struct rproc *srv)
 {
 	unsigned n = 0;
 
-	r->ring[n++] = p;
-	for (struct rproc *x = srv; n <= r->nprocs; x = x->call->srv) {
-		r->walked = n;
+	f->ring[n++] = p;
+	for (struct rproc *x = srv; n <= f->nprocs; x = x->call->srv) {
+		f->walked = n;
 		if (x == p)
 			return n;
-		r->ring[n++] = x;
+		f->ring[n++] = x;
 		if (x->call == NULL)
 			return 0;
 	}
@@ -289,18 +350,18 @@ closes_cycle(struct route *r, struct rproc *p, struct rproc *srv)
 }
 
 void
-flight_send(struct route *r, struct rproc *rp, struct rproc *srv, unsigned l,
+flight_send(struct flight *f, struct rproc *rp, struct rproc *srv, unsigned l,
     const struct request *req, int64_t now, int call, struct route_result *res)
 {
-	struct link *lk = &r->mb.slot[l];
+	struct link *lk = &f->mb->slot[l];
 	struct msg *m;
 	unsigned n = 0;
 
-	if (lk->qlen >= r->cfg.queue) {
+	if (lk->qlen >= f->queue) {
 		res->code = E_EAGAIN;
 		snprintf(res->text, sizeof res->text, "ERR EAGAIN queue of link %u<-%lu "
 		    "is full (%u message%s)", lk->port, (unsigned long)lk->client,
-		    r->cfg.queue, r->cfg.queue == 1 ? "" : "s");
+		    f->queue, f->queue == 1 ? "" : "s");
 		return;
 	}
 	if (call && rp->call != NULL) {
@@ -310,13 +371,13 @@ flight_send(struct route *r, struct rproc *rp, struct rproc *srv, unsigned l,
 		    (unsigned long)rp->pid, (unsigned long long)rp->call->id);
 		return;
 	}
-	if ((m = msg_new(r)) == NULL) {
+	if ((m = msg_new(f)) == NULL) {
 		res->code = E_EAGAIN;
 		snprintf(res->text, sizeof res->text, "ERR EAGAIN out of memory for "
 		    "messages; try again");
 		return;
 	}
-	m->id = r->next_id++;
+	m->id = f->next_id++;
 	m->sender = rp;
 	m->srv = srv;
 	m->from = rp->pid;
@@ -324,52 +385,52 @@ flight_send(struct route *r, struct rproc *rp, struct rproc *srv, unsigned l,
 	m->port = req->port;
 	m->call = call != 0;
 	m->sent = now;
-	m->deadline = now + r->cfg.timeout_ms;
+	m->deadline = now + f->timeout_ms;
 	if ((call || srv->call != NULL) &&
 	    (m->text = malloc(req->len > 0 ? req->len : 1)) != NULL) {
 		memcpy(m->text, req->text, req->len);
 		m->textlen = req->len;
 	}
 	if ((call || srv->call != NULL) && m->text == NULL) {
-		msg_free(r, m);
+		msg_free(f, m);
 		res->code = E_EAGAIN;
 		snprintf(res->text, sizeof res->text, "ERR EAGAIN out of memory for "
 		    "messages; try again");
 		return;
 	}
-	if (call && (n = closes_cycle(r, rp, srv)) > 0) {
-		struct fx fx = { .kind = FX_DEADLOCK, .id = m->id, .ring = r->ring,
+	if (call && (n = closes_cycle(f, rp, srv)) > 0) {
+		struct fx fx = { .kind = FX_DEADLOCK, .id = m->id, .ring = f->ring,
 		    .nring = n, .text = "", .msg = req->text, .msglen = req->len,
 		    .from = rp->pid, .port = req->port };
 		/* The closing call is rp's own, not yet in rp->call: the report
 		   finds it in the effect. */
-		r->emit(r->ctx, &fx);
-		if (r->cfg.refuse_deadlock) {
+		f->emit(f->ctx, &fx);
+		if (f->refuse_deadlock) {
 			char why[MIPC_ANSWER_MAX - 64];
 			size_t w = (size_t)snprintf(why, sizeof why, "the call to port %u "
 			    "would close a cycle of blocked processes: pid %lu", req->port,
 			    (unsigned long)rp->pid);
 			for (unsigned i = 1; i < n && w < sizeof why - 16; i++)
 				w += (size_t)snprintf(why + w, sizeof why - w, " -> pid %lu",
-				    (unsigned long)r->ring[i]->pid);
+				    (unsigned long)f->ring[i]->pid);
 			if (w < sizeof why - 16)
 				snprintf(why + w, sizeof why - w, " -> pid %lu",
 				    (unsigned long)rp->pid);
-			emit_drop(r, m, E_EDEADLK, why);
+			emit_drop(f, m, E_EDEADLK, why);
 			res->code = E_EDEADLK;
 			snprintf(res->text, sizeof res->text, "ERR EDEADLK %s", why);
-			msg_free(r, m);
+			msg_free(f, m);
 			return;
 		}
 	}
-	m->tprev = r->ttail;
-	if (r->ttail != NULL)
-		r->ttail->tnext = m;
+	m->tprev = f->ttail;
+	if (f->ttail != NULL)
+		f->ttail->tnext = m;
 	else
-		r->thead = m;
-	r->ttail = m;
+		f->thead = m;
+	f->ttail = m;
 	lk->qlen++;
-	r->inflight++;
+	f->inflight++;
 	if (call)
 		rp->call = m;
 	if (srv->call != NULL) {
@@ -384,7 +445,7 @@ flight_send(struct route *r, struct rproc *rp, struct rproc *srv, unsigned l,
 		    .port = req->port };
 		list_append(&srv->dhead, &srv->dtail, m);
 		fx.textlen = proto_delivery(line, req->text, req->len, rp->pid, req->port);
-		r->emit(r->ctx, &fx);
+		f->emit(f->ctx, &fx);
 	}
 	res->code = E_OK;
 	res->pending = m->id;
@@ -406,7 +467,7 @@ error_reply(const char *text, size_t n)
 }
 
 int
-route_answered(struct route *r, struct rproc *rp, const char *text, size_t len)
+flight_answered(struct flight *f, struct rproc *rp, const char *text, size_t len)
 {
 	struct msg *m = rp->dhead;
 
@@ -415,9 +476,9 @@ route_answered(struct route *r, struct rproc *rp, const char *text, size_t len)
 	if ((rp->dhead = m->snext) == NULL)
 		rp->dtail = NULL;
 	if (m->sender == NULL) {
-		flight_emitf(r, FX_LOG, NULL, m->id, "late answer from pid %lu to message "
+		flight_emitf(f, FX_LOG, NULL, m->id, "late answer from pid %lu to message "
 		    "%llu dropped", (unsigned long)rp->pid, (unsigned long long)m->id);
-		msg_free(r, m);
+		msg_free(f, m);
 		return 0;
 	}
 	struct rproc *to = m->sender;
@@ -426,8 +487,8 @@ route_answered(struct route *r, struct rproc *rp, const char *text, size_t len)
 	char ok[MIPC_ANSWER_MAX];
 	struct fx fx = { .kind = FX_REPLY, .id = id, .text = ok };
 
-	settle(r, m);
-	msg_free(r, m);
+	settle(f, m);
+	msg_free(f, m);
 	if (text == NULL) {
 		fx.textlen = (size_t)snprintf(ok, sizeof ok, "response written to port: %u",
 		    port);
@@ -436,7 +497,7 @@ route_answered(struct route *r, struct rproc *rp, const char *text, size_t len)
 		memcpy(ok, text, fx.textlen);
 		ok[fx.textlen] = '\0';
 	}
-	r->emit(r->ctx, &fx);
+	f->emit(f->ctx, &fx);
 	fx.kind = FX_ANSWER;
 	fx.to = to;
 	if (!error_reply(ok, fx.textlen)) {
@@ -450,30 +511,30 @@ route_answered(struct route *r, struct rproc *rp, const char *text, size_t len)
 		if (n == 0)
 			ok[fx.textlen = 2] = '\0';	/* an empty reply: "OK" */
 	}
-	r->emit(r->ctx, &fx);
-	flight_release(r);
+	f->emit(f->ctx, &fx);
+	flight_release(f);
 	return 0;
 }
 
 int64_t
-route_next_deadline(const struct route *r)
+flight_deadline(const struct flight *f)
 {
-	return r->thead != NULL ? r->thead->deadline : -1;
+	return f->thead != NULL ? f->thead->deadline : -1;
 }
 
 void
-route_expire(struct route *r, int64_t now_ms)
+flight_expire(struct flight *f, int64_t now_ms)
 {
-	while (r->thead != NULL && r->thead->deadline <= now_ms) {
-		struct msg *m = r->thead;
+	while (f->thead != NULL && f->thead->deadline <= now_ms) {
+		struct msg *m = f->thead;
 		uint64_t id = m->id;
 		char why[MIPC_ANSWER_MAX - 32];
 		snprintf(why, sizeof why, "server pid %lu did not answer within %u ms",
-		    (unsigned long)m->server, r->cfg.timeout_ms);
-		struct rproc *to = abandon(r, m, E_ETIMEDOUT, why);
-		flight_emitf(r, FX_ANSWER, to, id, "ERR ETIMEDOUT %s", why);
+		    (unsigned long)m->server, f->timeout_ms);
+		struct rproc *to = abandon(f, m, E_ETIMEDOUT, why);
+		flight_emitf(f, FX_ANSWER, to, id, "ERR ETIMEDOUT %s", why);
 	}
-	flight_release(r);
+	flight_release(f);
 }
 
 /* ----- links and processes going ----- */
@@ -481,7 +542,7 @@ route_expire(struct route *r, int64_t now_ms)
 /* Abandons every message of list *h from client on port (any port and
    client if 0), answering each sender ERR code and text, but for skip. */
 static void
-abandon_list(struct route *r, struct msg **h, uint16_t port, uint32_t client,
+abandon_list(struct flight *f, struct msg **h, uint16_t port, uint32_t client,
     enum mipc_err code, const char *text, const struct rproc *skip)
 {
 	struct msg *m = *h;
@@ -491,9 +552,9 @@ abandon_list(struct route *r, struct msg **h, uint16_t port, uint32_t client,
 		if (m->sender != NULL && (port == 0 || (m->port == port &&
 		    m->from == client))) {
 			uint64_t id = m->id;
-			struct rproc *to = abandon(r, m, code, text);
+			struct rproc *to = abandon(f, m, code, text);
 			if (to != skip)
-				flight_emitf(r, FX_ANSWER, to, id, "ERR %s %s",
+				flight_emitf(f, FX_ANSWER, to, id, "ERR %s %s",
 				    err_name(code), text);
 		}
 		m = next;
@@ -501,22 +562,22 @@ abandon_list(struct route *r, struct msg **h, uint16_t port, uint32_t client,
 }
 
 void
-flight_link_gone(struct route *r, const struct link *lk, enum mipc_err code,
+flight_link_gone(struct flight *f, const struct link *lk, enum mipc_err code,
     const char *why)
 {
-	struct rproc *srv = route_proc_find(r, lk->server);
+	struct rproc *srv = flight_proc_find(f, lk->server);
 	char text[MIPC_ANSWER_MAX - 32];
 
 	if (srv == NULL)
 		return;
 	snprintf(text, sizeof text, "link %u<-%lu destroyed: %s", lk->port,
 	    (unsigned long)lk->client, why);
-	abandon_list(r, &srv->dhead, lk->port, lk->client, code, text, NULL);
-	abandon_list(r, &srv->whead, lk->port, lk->client, code, text, NULL);
+	abandon_list(f, &srv->dhead, lk->port, lk->client, code, text, NULL);
+	abandon_list(f, &srv->whead, lk->port, lk->client, code, text, NULL);
 }
 
 void
-flight_proc_gone(struct route *r, struct rproc *rp, const char *reason)
+flight_proc_gone(struct flight *f, struct rproc *rp, const char *reason)
 {
 	char text[MIPC_ANSWER_MAX - 32];
 	struct msg *m;
@@ -524,21 +585,21 @@ flight_proc_gone(struct route *r, struct rproc *rp, const char *reason)
 	/* It waits for nothing now, and nothing is handed to it. */
 	rp->call = NULL;
 	snprintf(text, sizeof text, "server %s", reason);
-	abandon_list(r, &rp->whead, 0, 0, E_ESRCH, text, rp);
-	abandon_list(r, &rp->dhead, 0, 0, E_ESRCH, text, rp);
+	abandon_list(f, &rp->whead, 0, 0, E_ESRCH, text, rp);
+	abandon_list(f, &rp->dhead, 0, 0, E_ESRCH, text, rp);
 	/* What it was delivered is forgotten with it. */
 	while ((m = rp->dhead) != NULL) {
 		rp->dhead = m->snext;
-		msg_free(r, m);
+		msg_free(f, m);
 	}
 	rp->dtail = NULL;
 	/* What it sent is answered to nobody. */
 	snprintf(text, sizeof text, "its sender %s", reason);
-	for (unsigned i = 0; rp->pid != 0 && i < r->mb.n; i++) {
-		const struct link *lk = &r->mb.slot[i];
+	for (unsigned i = 0; rp->pid != 0 && i < f->mb->n; i++) {
+		const struct link *lk = &f->mb->slot[i];
 		struct rproc *srv;
 		if (lk->client != rp->pid || lk->server == rp->pid ||
-		    (srv = route_proc_find(r, lk->server)) == NULL)
+		    (srv = flight_proc_find(f, lk->server)) == NULL)
 			continue;
 		for (unsigned pass = 0; pass < 2; pass++) {
 			m = pass == 0 ? srv->dhead : srv->whead;
@@ -547,8 +608,8 @@ flight_proc_gone(struct route *r, struct rproc *rp, const char *reason)
 				if (m->sender == rp && m->port == lk->port) {
 					uint64_t id = m->id;
 					uint32_t from = m->from;
-					(void)abandon(r, m, E_ECONNRESET, text);
-					flight_emitf(r, FX_LOG, NULL, id, "message %llu from "
+					(void)abandon(f, m, E_ECONNRESET, text);
+					flight_emitf(f, FX_LOG, NULL, id, "message %llu from "
 					    "pid %lu to port %u dropped: its sender is gone",
 					    (unsigned long long)id, (unsigned long)from,
 					    lk->port);
@@ -560,9 +621,9 @@ flight_proc_gone(struct route *r, struct rproc *rp, const char *reason)
 }
 
 unsigned
-flight_withheld(const struct route *r, uint16_t port, uint32_t client, uint32_t server)
+flight_withheld(const struct flight *f, uint16_t port, uint32_t client, uint32_t server)
 {
-	struct rproc *srv = route_proc_find(r, server);
+	struct rproc *srv = flight_proc_find(f, server);
 	unsigned n = 0;
 
 	for (const struct msg *m = srv != NULL ? srv->whead : NULL; m != NULL; m = m->snext)

@@ -38,35 +38,13 @@ answer(struct route_result *res, enum mipc_err code, const char *fmt, ...)
 int
 route_proc_add(struct route *r, struct rproc *rp)
 {
-	if (r->nprocs == r->procs_cap) {
-		unsigned cap = r->procs_cap ? r->procs_cap * 2 : 16;
-		struct rproc **p = realloc(r->procs, cap * sizeof *p);
-		if (p == NULL)
-			return -1;
-		r->procs = p;
-		/* A deadlock's ring holds each process once, and the first again. */
-		if ((p = realloc(r->ring, (cap + 1) * sizeof *p)) == NULL)
-			return -1;
-		r->ring = p;
-		r->procs_cap = cap;
-	}
-	rp->dhead = rp->dtail = NULL;
-	rp->whead = rp->wtail = NULL;
-	rp->call = NULL;
-	rp->relq = 0;
-	r->procs[r->nprocs++] = rp;
-	return 0;
+	return flight_proc_add(&r->fl, rp);
 }
 
 struct rproc *
 route_proc_find(const struct route *r, uint32_t pid)
 {
-	if (pid == 0)
-		return NULL;
-	for (unsigned i = 0; i < r->nprocs; i++)
-		if (r->procs[i]->pid == pid)
-			return r->procs[i];
-	return NULL;
+	return flight_proc_find(&r->fl, pid);
 }
 
 int
@@ -75,26 +53,41 @@ route_init(struct route *r, const struct route_config *cfg, route_emit_fn *emit,
 {
 	memset(r, 0, sizeof *r);
 	r->cfg = *cfg;
-	r->emit = emit;
-	r->ctx = ctx;
-	r->next_id = 1;
 	if (ptable_init(&r->pt, cfg->slots) == -1 ||
 	    mbox_init(&r->mb, cfg->slots) == -1) {
 		route_free(r);
 		return -1;
 	}
+	flight_init(&r->fl, &r->mb, cfg->queue, cfg->timeout_ms, cfg->refuse_deadlock,
+	    emit, ctx);
 	return 0;
 }
 
 void
 route_free(struct route *r)
 {
-	flight_free_all(r);
+	flight_free(&r->fl);
 	ptable_free(&r->pt);
 	mbox_free(&r->mb);
-	free(r->procs);
-	free(r->ring);
 	memset(r, 0, sizeof *r);
+}
+
+int
+route_answered(struct route *r, struct rproc *rp, const char *text, size_t len)
+{
+	return flight_answered(&r->fl, rp, text, len);
+}
+
+int64_t
+route_next_deadline(const struct route *r)
+{
+	return flight_deadline(&r->fl);
+}
+
+void
+route_expire(struct route *r, int64_t now_ms)
+{
+	flight_expire(&r->fl, now_ms);
 }
 
 /*
@@ -108,12 +101,12 @@ destroy_link(struct route *r, unsigned i, enum mipc_err code, const char *why)
 	struct rproc *srv = route_proc_find(r, lk.server);
 	struct rproc *cli = route_proc_find(r, lk.client);
 
-	flight_link_gone(r, &lk, code, why);
+	flight_link_gone(&r->fl, &lk, code, why);
 	if (srv != NULL)
-		flight_emitf(r, FX_NOTICE, srv, 0, "* link %u<-%lu destroyed: %s", lk.port,
+		flight_emitf(&r->fl, FX_NOTICE, srv, 0, "* link %u<-%lu destroyed: %s", lk.port,
 		    (unsigned long)lk.client, why);
 	if (cli != NULL && cli != srv)
-		flight_emitf(r, FX_NOTICE, cli, 0, "* link %u<-%lu destroyed: %s", lk.port,
+		flight_emitf(&r->fl, FX_NOTICE, cli, 0, "* link %u<-%lu destroyed: %s", lk.port,
 		    (unsigned long)lk.client, why);
 	mbox_drop(&r->mb, i);
 }
@@ -133,7 +126,7 @@ route_proc_gone(struct route *r, struct rproc *rp, const char *why)
 
 	/* What waited for its answer is answered ESRCH; what it sent, to
 	   nobody. */
-	flight_proc_gone(r, rp, reason);
+	flight_proc_gone(&r->fl, rp, reason);
 
 	/* Its links, as server or client, in order. */
 	for (unsigned i = 0; pid != 0 && i < r->mb.n; i++) {
@@ -143,18 +136,14 @@ route_proc_gone(struct route *r, struct rproc *rp, const char *why)
 		uint32_t other = lk.server == pid ? lk.client : lk.server;
 		struct rproc *o = other != pid ? route_proc_find(r, other) : NULL;
 		if (o != NULL)
-			flight_emitf(r, FX_NOTICE, o, 0, "* link %u<-%lu destroyed: %s",
+			flight_emitf(&r->fl, FX_NOTICE, o, 0, "* link %u<-%lu destroyed: %s",
 			    lk.port, (unsigned long)lk.client, reason);
 		mbox_drop(&r->mb, i);
 	}
 	mbox_compact(&r->mb);
 
-	for (unsigned i = 0; i < r->nprocs; i++)
-		if (r->procs[i] == rp) {
-			r->procs[i] = r->procs[--r->nprocs];
-			break;
-		}
-	flight_release(r);
+	flight_proc_remove(&r->fl, rp);
+	flight_release(&r->fl);
 }
 
 /* ----- the requests ----- */
@@ -203,7 +192,7 @@ send_or_link(struct route *r, struct rproc *rp, const struct request *req,
 			    "server is not alive\n");
 			abort();
 		}
-		flight_send(r, rp, srv, (unsigned)l, req, now, call, res);
+		flight_send(&r->fl, rp, srv, (unsigned)l, req, now, call, res);
 		return;
 	}
 	if ((t = ptable_find(&r->pt, req->port)) < 0) {
@@ -312,7 +301,7 @@ route_line(struct route *r, struct rproc *rp, const char *line, size_t len,
 		remove_port(r, rp, req.port, res);
 		break;
 	}
-	flight_release(r);
+	flight_release(&r->fl);
 }
 
 void
@@ -344,7 +333,7 @@ route_dump(const struct route *r, void (*line)(void *arg, const char *s), void *
 		if (i >= r->mb.n)
 			snprintf(buf, sizeof buf, "  [%u] -", i);
 		else {
-			unsigned held = flight_withheld(r, l->port, l->client, l->server);
+			unsigned held = flight_withheld(&r->fl, l->port, l->client, l->server);
 			n = (size_t)snprintf(buf, sizeof buf, "  [%u] first %u (pid %lu)  "
 			    "second %lu  in flight %u/%u", i, l->port,
 			    (unsigned long)l->server, (unsigned long)l->client, l->qlen,

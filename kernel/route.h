@@ -7,9 +7,8 @@
  * something, answer a message later) through the effect callback.  The
  * running kernel owns the sockets; this module never sees one.
  *
- * route.c holds the state and the requests; flight.c the messages in
- * flight: their records, the order they are answered in, blocking calls,
- * the deliveries a blocked process is not handed yet, and deadlocks.
+ * route.c holds the state and the requests; flight.c (flight.h) the
+ * messages in flight and the processes they go between.
  */
 #ifndef MIPC_ROUTE_H
 #define MIPC_ROUTE_H
@@ -18,67 +17,12 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "flight.h"
 #include "mbox.h"
 #include "param.h"
 #include "ptable.h"
 
-struct rproc;
-
-/* A message in flight: sent, awaiting its server's answer. */
-struct msg {
-	struct msg	*snext;		/* next in its server's delivered or withheld list */
-	struct msg	*tprev, *tnext;	/* live messages, oldest (first deadline) first */
-	uint64_t	 id;		/* unique in this route, from 1 */
-	struct rproc	*sender;	/* NULL once the message is abandoned */
-	struct rproc	*srv;		/* its server, while it lives */
-	uint32_t	 from;		/* the sender's pid */
-	uint32_t	 server;	/* the server's pid */
-	uint16_t	 port;
-	uint8_t		 withheld;	/* not delivered: its server is blocked */
-	uint8_t		 call;		/* a blocking call */
-	int64_t		 sent;		/* ms, on the caller's clock */
-	int64_t		 deadline;
-	char		*text;		/* kept for a withheld message or a call */
-	uint16_t	 textlen;
-};
-
-/* A simulated process as routing sees it; embedded in the kernel's own record. */
-struct rproc {
-	uint32_t	 pid;		/* 0: an attached client that has not claimed one */
-	struct msg	*dhead, *dtail;	/* delivered, awaiting this process's answer */
-	struct msg	*whead, *wtail;	/* sent to it while it is blocked: withheld */
-	struct msg	*call;		/* its blocking call in progress, or NULL */
-	struct rproc	*relnext;	/* in route.relq */
-	int		 relq;		/* unblocked, its withheld deliveries due */
-	void		*owner;		/* the kernel's; route never touches it */
-};
-
-enum fx_kind {
-	FX_DELIVER,	/* write text ("* received ...") to `to`; it answers later */
-	FX_ANSWER,	/* text ("OK ..." / "ERR ...") answers message id, sent by `to` */
-	FX_NOTICE,	/* write text ("* link ... destroyed: ...") to `to` */
-	FX_REPLY,	/* message id was answered by its server with text */
-	FX_DROP,	/* message id (from, port) will never be served: code, text why */
-	FX_DEADLOCK,	/* the processes ring[0..nring) wait each on the next */
-	FX_LOG,		/* text is for the kernel's log only; `to` is NULL */
-};
-
-struct fx {
-	enum fx_kind	 kind;
-	struct rproc	*to;
-	uint64_t	 id;		/* the message */
-	const char	*text;		/* NUL-terminated, no newline; valid during the call */
-	size_t		 textlen;	/* strlen(text) */
-	const char	*msg;		/* FX_DELIVER: the TEXT delivered, msglen bytes */
-	size_t		 msglen;
-	uint32_t	 from;		/* FX_DELIVER, FX_DROP: the sender's pid */
-	uint16_t	 port;		/* and the port */
-	enum mipc_err	 code;		/* FX_DROP */
-	struct rproc *const *ring;	/* FX_DEADLOCK, in wait order */
-	unsigned	 nring;
-};
-
-typedef void route_emit_fn(void *ctx, const struct fx *fx);
+typedef flight_emit_fn route_emit_fn;
 
 struct route_config {
 	unsigned slots;		/* table and mailbox slots */
@@ -91,27 +35,9 @@ struct route {
 	struct route_config cfg;
 	struct ptable	 pt;
 	struct mbox	 mb;
-	struct rproc	**procs;	/* every live process, claimed or not */
-	unsigned	 nprocs, procs_cap;
-	struct rproc	**ring;		/* room for a deadlock's processes */
-	struct rproc	*relq;		/* unblocked processes, deliveries due */
-	struct msg	*thead, *ttail;	/* live messages, oldest first */
-	struct msg	*free_msgs;	/* recycled message records */
-	void		*chunks;	/* memory the records came from */
-	uint64_t	 next_id;
-	unsigned	 inflight;	/* messages on links (sum of every qlen) */
-	unsigned	 walked;	/* steps the last deadlock check took */
-	route_emit_fn	*emit;
-	void		*ctx;
+	struct flight	 fl;		/* the messages in flight, the processes */
 };
 
-/* The answer to one line. */
-struct route_result {
-	enum mipc_err	code;
-	uint64_t	pending;	/* non-zero: text is unset; the answer comes as
-					   FX_ANSWER with this id */
-	char		text[MIPC_ANSWER_MAX];	/* "OK ..." or "ERR CODE ..." */
-};
 
 /* Returns 0, or -1 if memory ran out. */
 int	route_init(struct route *r, const struct route_config *cfg,

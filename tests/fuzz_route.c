@@ -142,9 +142,9 @@ slot_index(const struct harness *h, const struct slot *sp)
 static struct idstate *
 id_get(struct harness *h, uint64_t id, const char *what)
 {
-	if (id == 0 || id >= h->r.next_id)
+	if (id == 0 || id >= h->r.fl.next_id)
 		fail("%s names message %llu, which was never made (next id %llu)", what,
-		    (unsigned long long)id, (unsigned long long)h->r.next_id);
+		    (unsigned long long)id, (unsigned long long)h->r.fl.next_id);
 	if (id >= h->idcap) {
 		size_t cap = h->idcap ? h->idcap : 64;
 		while (cap <= id)
@@ -202,7 +202,7 @@ mark_leaving(struct harness *h, struct slot *sp)
 static void
 check_ring(struct harness *h, const struct fx *fx)
 {
-	if (h->op != OP_LINE || fx->nring == 0 || fx->nring > h->r.nprocs)
+	if (h->op != OP_LINE || fx->nring == 0 || fx->nring > h->r.fl.nprocs)
 		fail("FX_DEADLOCK of %u processes outside a call or too long", fx->nring);
 	if (fx->ring[0] != h->caller->rp)
 		fail("FX_DEADLOCK ring does not start at the caller");
@@ -354,8 +354,8 @@ check_procs(struct harness *h)
 		if (!sp->alive)
 			continue;
 		nalive++;
-		for (unsigned j = 0; j < r->nprocs; j++)
-			found += r->procs[j] == p;
+		for (unsigned j = 0; j < r->fl.nprocs; j++)
+			found += r->fl.procs[j] == p;
 		if (found != 1)
 			fail("live pid %lu is %u times in the process list",
 			    (unsigned long)p->pid, found);
@@ -420,9 +420,9 @@ check_procs(struct harness *h)
 			fail("pid %lu: delivered list tail is not its last message",
 			    (unsigned long)p->pid);
 	}
-	if (r->nprocs != nalive)
-		fail("routing has %u processes, %u live", r->nprocs, nalive);
-	if (r->relq != NULL)
+	if (r->fl.nprocs != nalive)
+		fail("routing has %u processes, %u live", r->fl.nprocs, nalive);
+	if (r->fl.relq != NULL)
 		fail("release queue not empty after the operation");
 }
 
@@ -433,7 +433,7 @@ check_acyclic(struct harness *h)
 	for (int i = 0; i < NPROC; i++) {
 		const struct rproc *p = h->s[i].alive ? h->s[i].rp : NULL;
 		const struct rproc *x = p != NULL && p->call != NULL ? p->call->srv : NULL;
-		for (unsigned n = 0; x != NULL && n <= h->r.nprocs; n++) {
+		for (unsigned n = 0; x != NULL && n <= h->r.fl.nprocs; n++) {
 			if (x == p)
 				fail("pid %lu waits on itself through calls, and deadlocks are "
 				    "refused", (unsigned long)p->pid);
@@ -505,7 +505,7 @@ check(struct harness *h)
 		if (t >= 0 && r->pt.slot[t].owner != l->server)
 			fail("port %u: table owner and link server differ", l->port);
 		/* qlen counts exactly the live messages on the link */
-		for (const struct msg *m = r->thead; m != NULL; m = m->tnext)
+		for (const struct msg *m = r->fl.thead; m != NULL; m = m->tnext)
 			n += m->port == l->port && m->from == l->client;
 		if (n != l->qlen)
 			fail("link %u<-%lu: qlen %u, %u live messages on it", l->port,
@@ -517,7 +517,7 @@ check(struct harness *h)
 			fail("table slot %u: its owner is not a live process", i);
 	/* The live list: pending messages of live senders, oldest first. */
 	const struct msg *prev = NULL;
-	for (const struct msg *m = r->thead; m != NULL; prev = m, m = m->tnext) {
+	for (const struct msg *m = r->fl.thead; m != NULL; prev = m, m = m->tnext) {
 		live++;
 		if (m->tprev != prev || (prev != NULL && prev->deadline > m->deadline))
 			fail("live list broken or out of deadline order at message %llu",
@@ -531,17 +531,17 @@ check(struct harness *h)
 		if (!on_link(r, m))
 			fail("live message %llu (%u<-%lu) is on no link",
 			    (unsigned long long)m->id, m->port, (unsigned long)m->from);
-		if (live > r->inflight)
-			fail("live list longer than inflight %u (a loop?)", r->inflight);
+		if (live > r->fl.inflight)
+			fail("live list longer than inflight %u (a loop?)", r->fl.inflight);
 	}
-	if (prev != r->ttail)
+	if (prev != r->fl.ttail)
 		fail("live list tail is not its last message");
-	if (sum != r->inflight || live != r->inflight || h->npending != live)
+	if (sum != r->fl.inflight || live != r->fl.inflight || h->npending != live)
 		fail("in flight: qlen sum %u, inflight %u, live list %u, pending %u", sum,
-		    r->inflight, live, h->npending);
+		    r->fl.inflight, live, h->npending);
 	if (r->cfg.refuse_deadlock)
 		check_acyclic(h);
-	if (route_next_deadline(r) != (r->thead != NULL ? r->thead->deadline : -1))
+	if (route_next_deadline(r) != (r->fl.thead != NULL ? r->fl.thead->deadline : -1))
 		fail("route_next_deadline is not the oldest message's deadline");
 	struct dump d = { h, 0 };
 	route_dump(r, dump_line, &d);
@@ -651,7 +651,7 @@ line(struct harness *h, struct slot *sp, const char *text, size_t len, unsigned 
 			    (unsigned long)p->pid, (unsigned long long)res.pending);
 		/* A call that closes a cycle of waits is reported. */
 		const struct rproc *x = p->call->srv;
-		for (unsigned n = 0; x != NULL && n <= h->r.nprocs; n++) {
+		for (unsigned n = 0; x != NULL && n <= h->r.fl.nprocs; n++) {
 			if (x == p && h->deadlocks == 0)
 				fail("pid %lu's call %llu closes a cycle, no FX_DEADLOCK",
 				    (unsigned long)p->pid, (unsigned long long)res.pending);
@@ -806,15 +806,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.op = OP_NONE;
 	departures(&h);
 	check(&h);
-	if (h.npending != 0 || h.r.inflight != 0)
+	if (h.npending != 0 || h.r.fl.inflight != 0)
 		fail("after every deadline: %u pending, %u in flight", h.npending,
-		    h.r.inflight);
+		    h.r.fl.inflight);
 	for (int k = 0; k < NPROC; k++)
 		mark_leaving(&h, &h.s[k]);
 	departures(&h);
-	if (h.r.nprocs != 0 || h.r.mb.n != 0 || h.r.pt.used != 0)
+	if (h.r.fl.nprocs != 0 || h.r.mb.n != 0 || h.r.pt.used != 0)
 		fail("all gone, and %u processes, %u links, %u table entries left",
-		    h.r.nprocs, h.r.mb.n, h.r.pt.used);
+		    h.r.fl.nprocs, h.r.mb.n, h.r.pt.used);
 stop:
 	route_free(&h.r);
 	for (int k = 0; k < NPROC; k++) {

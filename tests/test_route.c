@@ -158,7 +158,7 @@ TEST(seed_walkthrough)
 	ASSERT_EQ(route_answered(&r, &P[0], NULL, 0), 0);
 	expect_fx(1, FX_ANSWER, 1001, "OK response written to port: 8080");
 	ASSERT_EQ(fx[1].id, id);
-	ASSERT_EQ(r.inflight, 0);
+	ASSERT_EQ(r.fl.inflight, 0);
 	ASSERT_STR_EQ(line(&P[0], REQ("r ", "x", 1000, 8080)), "OK link 8080<-1001 destroyed");
 	expect_fx(2, FX_NOTICE, 1000, "* link 8080<-1001 destroyed: removed by pid 1000");
 	expect_fx(3, FX_NOTICE, 1001, "* link 8080<-1001 destroyed: removed by pid 1000");
@@ -349,7 +349,7 @@ TEST(remove_by_server_destroys_all_links)
 	expect_fx(4, FX_NOTICE, 1002, "* link 80<-1002 destroyed: removed by pid 1000");
 	ASSERT_EQ(r.mb.n, 1);
 	ASSERT_EQ(r.mb.slot[0].port, 9);
-	ASSERT_EQ(r.inflight, 0);
+	ASSERT_EQ(r.fl.inflight, 0);
 	/* the server's late answer to the reset message is dropped */
 	ASSERT_EQ(route_answered(&r, &P[0], NULL, 0), 0);
 	ASSERT_EQ(fx[5].kind, FX_LOG);
@@ -427,7 +427,7 @@ TEST(server_dies_with_messages_in_flight)
 	expect_fx(2, FX_NOTICE, 1001, "* link 8080<-1001 destroyed: pid 1000 was killed by SIGKILL");
 	ASSERT_EQ(r.pt.used, 0);
 	ASSERT_EQ(r.mb.n, 0);
-	ASSERT_EQ(r.inflight, 0);
+	ASSERT_EQ(r.fl.inflight, 0);
 	ASSERT(route_proc_find(&r, 1000) == NULL);
 	/* its ports are simply gone: another may take them */
 	ASSERT_PREFIX(line(&P[2], REQ("c ", "x", 1002, 9000)), "OK");
@@ -444,7 +444,7 @@ TEST(client_dies_with_messages_in_flight)
 	ASSERT_EQ(fx[0].kind, FX_LOG);
 	ASSERT_PREFIX(fx[0].text, "message 1 from pid 1001 to port 8080 dropped");
 	expect_fx(1, FX_NOTICE, 1000, "* link 8080<-1001 destroyed: pid 1001 exited with status 0");
-	ASSERT_EQ(r.inflight, 0);
+	ASSERT_EQ(r.fl.inflight, 0);
 	/* The server still answers it: dropped, not given to anyone. */
 	ASSERT_EQ(route_answered(&r, &P[0], NULL, 0), 0);
 	ASSERT_EQ(fx[2].kind, FX_LOG);
@@ -616,8 +616,8 @@ TEST(deadlock_reported_then_timed_out)
 	/* m1 expires first: P1 is free and is handed m3 at last. */
 	expect_fx(0, FX_ANSWER, 1001, "ERR ETIMEDOUT server pid 1002 did not answer "
 	    "within 5000 ms");
-	for (unsigned i = 0; i < r.nprocs; i++)
-		ASSERT(r.procs[i]->call == NULL);
+	for (unsigned i = 0; i < r.fl.nprocs; i++)
+		ASSERT(r.fl.procs[i]->call == NULL);
 	route_free(&r);
 }
 
@@ -656,7 +656,7 @@ TEST(self_call_deadlock)
 	    "within 5000 ms");
 	ASSERT_EQ(nfx, 1);			/* never delivered, even then */
 	ASSERT(P[0].call == NULL && P[0].whead == NULL);
-	ASSERT_EQ(r.inflight, 0);
+	ASSERT_EQ(r.fl.inflight, 0);
 	route_free(&r);
 }
 
@@ -700,10 +700,10 @@ TEST(blocked_process_dies)
 		esrch += fx[i].kind == FX_ANSWER && fx[i].to == 1003 &&
 		    strncmp(fx[i].text, "ERR ESRCH", 9) == 0;
 	ASSERT_EQ(esrch, 1);
-	ASSERT_EQ(r.inflight, 0);
+	ASSERT_EQ(r.fl.inflight, 0);
 	ASSERT_EQ(route_answered(&r, &P[2], NULL, 0), 0);	/* late: dropped */
-	for (unsigned i = 0; i < r.nprocs; i++)
-		ASSERT(r.procs[i]->call == NULL && r.procs[i]->whead == NULL);
+	for (unsigned i = 0; i < r.fl.nprocs; i++)
+		ASSERT(r.fl.procs[i]->call == NULL && r.fl.procs[i]->whead == NULL);
 	route_free(&r);
 }
 
@@ -732,12 +732,12 @@ TEST(deadlock_found_in_one_walk)
 	for (int i = 0; i < N - 1; i++) {
 		ASSERT_STR_EQ(call(&C[i], "{.message=x,.pid=%d,.port=%d}", 10000 + i,
 		    2 + i), "");
-		ASSERT_EQ(r.walked, 1);
+		ASSERT_EQ(r.fl.walked, 1);
 		nfx = 0;
 	}
 	ASSERT_EQ(nev, 0);
 	ASSERT_STR_EQ(call(&C[N - 1], "{.message=x,.pid=%d,.port=1}", 10000 + N - 1), "");
-	ASSERT_EQ(r.walked, N);
+	ASSERT_EQ(r.fl.walked, N);
 	ASSERT_EQ(nev, 1);
 	ASSERT_EQ(ev[0].nring, N);
 	route_free(&r);
@@ -779,13 +779,13 @@ TEST(random_stress_keeps_invariants)
 			int t = ptable_find(&r.pt, r.mb.slot[i].port);
 			ASSERT(t < 0 || r.pt.slot[t].owner == r.mb.slot[i].server);
 		}
-		for (const struct msg *m = r.thead; m != NULL; m = m->tnext)
+		for (const struct msg *m = r.fl.thead; m != NULL; m = m->tnext)
 			live++;
-		ASSERT_EQ(sum, r.inflight);
-		ASSERT_EQ(live, r.inflight);
+		ASSERT_EQ(sum, r.fl.inflight);
+		ASSERT_EQ(live, r.fl.inflight);
 		/* Waits only on the living, withholding only while blocked. */
-		for (unsigned i = 0; i < r.nprocs; i++) {
-			const struct rproc *q = r.procs[i];
+		for (unsigned i = 0; i < r.fl.nprocs; i++) {
+			const struct rproc *q = r.fl.procs[i];
 			if (q->call != NULL) {
 				ASSERT(q->call->sender == q);
 				ASSERT(route_proc_find(&r, q->call->srv->pid) == q->call->srv);
