@@ -27,6 +27,7 @@
 #include "kernel.h"
 #include "listen.h"
 #include "platform.h"
+#include "protocol.h"
 #include "signame.h"
 #include "spawn.h"
 
@@ -120,7 +121,7 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 		return -1;
 	}
 	proc_init(&k->procs, &k->sv, &k->trace, &k->logdir, cfg->slots,
-	    cfg->no_time, -1);
+	    cfg->no_time, -1, &child_protocol);
 	console_init(&k->cons, &k->procs, &k->sv, &k->trace, cfg->timeout_ms,
 	    cfg->no_time);
 	clients_init(&k->clients, &k->sv, &k->cons, -1, &k->stopping);

@@ -93,14 +93,17 @@ struct procs {
 	unsigned	 nalive;	/* not reaped */
 	unsigned	 ndead;		/* reaped and remembered */
 	unsigned	 nsyncing;	/* children whose kill waits for a sync */
+	const struct sproc_ops *ops;	/* a child's, for serve.c */
 	uint64_t	 nreaped, ngen;
 	/* A child has been reaped and has left (mipc bench stops the loop). */
 	void		(*exited)(void *arg, struct child *c);
 	void		*exited_arg;
 };
 
+/* ops: what a child's lines mean (protocol.c's child_protocol). */
 void	proc_init(struct procs *ps, struct serve *sv, struct trace *trace,
-	    struct logdir *logdir, unsigned slots, int no_time, int sigfd);
+	    struct logdir *logdir, unsigned slots, int no_time, int sigfd,
+	    const struct sproc_ops *ops);
 /* Forgets every record (proc_stop_all first). */
 void	proc_free(struct procs *ps);
 
@@ -134,6 +137,11 @@ void	proc_forsake(struct child *c, uint64_t seq);
  * it is running.  c->kill says how far it has gone.
  */
 void	proc_kill(struct procs *ps, struct child *c, int sig);
+
+/* What the child protocol reports: c's log is written ("~ synced"), and
+   c has left routing (its record stays). */
+void	proc_synced(struct procs *ps, struct child *c);
+void	proc_departed(struct child *c);
 
 /* Reaps every child that changed state. */
 void	proc_reap(struct procs *ps);
