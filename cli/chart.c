@@ -45,6 +45,8 @@ static const char chart_usage[] =
 "                  line re text msg from to port code reason cycle\n"
 "  -o FILE         write to FILE (default: standard output)\n"
 "  --no-time       rows in event order, even where times were recorded\n"
+"  --log-dir DIR   where the last run's record is (default ./logs)\n"
+"  -h, --help      this text\n"
 "\n"
 "Mermaid draws no text over 50000 characters (its maxTextSize, which GitHub\n"
 "keeps): a longer chart is refused with where to cut it, never cut silently.\n";

@@ -690,9 +690,9 @@ cmd_kernel(struct options *o)
 	    "timeout %u ms; stop with ^C or shutdown", MIPC_VERSION, cfg.socket_path,
 	    ev_name(k.ev), cfg.slots, cfg.queue, cfg.timeout_ms);
 	/* What this terminal shows, and where the rest is. */
-	trace_out(&k.trace, "this terminal shows deliveries, notices, exits, deadlocks "
-	    "and scenario lines; every request and answer: mipc monitor, or mipc logs "
-	    "kernel -f (logs in %s)", cfg.log_dir);
+	trace_out(&k.trace, "this terminal shows what children are sent, their exits, "
+	    "deadlocks and scenario lines; every request and answer: mipc monitor, "
+	    "or mipc logs kernel -f (logs in %s)", cfg.log_dir);
 	if (o->scenario != NULL && kernel_scenario(&k, &loaded, 0) == NULL)
 		mipc_die(1, "out of memory");
 	int status = kernel_loop(&k);

@@ -41,7 +41,10 @@ static const char monitor_usage[] =
 "                  to port code reason cycle.  pid= and name= match an event\n"
 "                  about that process; from=, to= and pid= take a NAME too.\n"
 "                  A backslash makes the next character part of a value.\n"
-"  --no-time       leave the time column out\n";
+"  --no-time       leave the time column out\n"
+"  --socket PATH   the kernel's socket (default $XDG_RUNTIME_DIR/microipc/\n"
+"                  kernel.sock, else /tmp/microipc-UID/kernel.sock)\n"
+"  -h, --help      this text\n";
 
 static volatile sig_atomic_t interrupted;
 

@@ -59,7 +59,10 @@ static const struct topic {
 	  "matches a RULE (key=value[,key=value]...), or every event." },
 	{ "expect", "expect ok | expect err CODE", "the last answer was that",
 	  "Checks the answer to the last line that was not an expect.  A failed\n"
-	  "expect is reported with its file and line, and the run goes on." },
+	  "expect is reported with its file and line, and the run goes on.\n"
+	  "The other expects have topics of their own: expect NAME got (got),\n"
+	  "expect NAME received (received), expect table, expect mailboxes,\n"
+	  "expect alive | dead (alive, dead), expect deadlock (deadlock)." },
 	{ "got", "expect NAME got ok | err CODE", "NAME got such an answer",
 	  "Some answer NAME received since its spawn (or its last expect NAME\n"
 	  "got) was that." },

@@ -171,6 +171,7 @@ kernel_init(struct kernel *k, const struct kconfig *cfg)
 	}
 	logw_printf(&k->log, "kernel started: backend %s, %u slots, queue %u, "
 	    "timeout %u ms", ev_name(k->ev), cfg->slots, cfg->queue, cfg->timeout_ms);
+	k->started = 1;
 	return 0;
 }
 
@@ -336,10 +337,13 @@ kernel_free(struct kernel *k)
 		static const char *const how[] = { [KSTOP_NONE] = "it ended",
 		    [KSTOP_DONE] = "the scenario was over", [KSTOP_SIGNAL] = "it was signalled",
 		    [KSTOP_SHUTDOWN] = "a console line said shutdown" };
-		record_tick(&k->sv.record);
-		record_begin(&k->sv.record, &e, EV_STOP);
-		event_add_str(&e, "how", how[k->stopping], strlen(how[k->stopping]));
-		record_emit(&k->sv.record, &e);
+		/* A kernel that did not start wrote nothing: not even this. */
+		if (k->started) {
+			record_tick(&k->sv.record);
+			record_begin(&k->sv.record, &e, EV_STOP);
+			event_add_str(&e, "how", how[k->stopping], strlen(how[k->stopping]));
+			record_emit(&k->sv.record, &e);
+		}
 		proc_free(&k->procs);
 		serve_free(&k->sv);
 	}

@@ -65,6 +65,7 @@ struct kernel {
 	int		 stopping;	/* enum kernel_stop */
 	int		 status;	/* exit status to report */
 	int		 busy;		/* a turn ended with work left: do not wait */
+	int		 started;	/* kernel_init went to its end */
 	int64_t		 now;		/* ms, refreshed each turn */
 };
 

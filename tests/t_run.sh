@@ -482,4 +482,24 @@ has "$T/err" "notafile"
 [ -f "$T/keep/server.log" ] || fail "a refused run removed the last run's server.log"
 has "$T/keep/kernel.log" "kernel stopped"
 
+# A kernel refused at its start (another kernel lives on its socket)
+# touches nothing in its log directory: the last run's record stays whole.
+"$MIPC" run --no-time --backend "$BACKEND" --log-dir "$T/kept" scenarios/walkthrough.mipc \
+    >/dev/null 2>&1 || fail "walkthrough into kept exited $?"
+cksum "$T/kept/events.jsonl" "$T/kept/kernel.log" >"$T/sum.before"
+"$MIPC" kernel --backend "$BACKEND" --socket "$T/live.sock" --log-dir "$T/livelogs" \
+    >/dev/null 2>&1 &
+lpid=$!
+stop_l() { kill "$lpid" 2>/dev/null; }
+cleanup_hooks="$cleanup_hooks stop_l"
+wait_until '[ -S "$T/live.sock" ]' "the first kernel's socket" 10
+st=0; "$MIPC" kernel --backend "$BACKEND" --socket "$T/live.sock" --log-dir "$T/kept" \
+    >/dev/null 2>"$T/err" || st=$?
+[ $st -ne 0 ] || fail "a second kernel on a live socket exited 0"
+cksum "$T/kept/events.jsonl" "$T/kept/kernel.log" >"$T/sum.after"
+cmp -s "$T/sum.before" "$T/sum.after" || { cat "$T/err"; fail "a refused kernel changed the last run's record or log"; }
+"$BUILD/tests/check_events" "$T/kept/events.jsonl" >/dev/null ||
+    fail "the last run's record no longer holds its invariants"
+kill "$lpid"; wait "$lpid" 2>/dev/null
+
 exit 0
