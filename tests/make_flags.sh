@@ -5,8 +5,11 @@
 # test's own: every object depends on the flags file alike.
 . tests/lib.sh
 
-# Not the make that runs the suite's flags and jobs: a make of our own.
+# Not the make that runs the suite's flags and jobs: a make of our own,
+# from the Makefile's defaults.  `make test CC=clang SANITIZE=1` puts its
+# command-line variables in the environment, where they would win over them.
 unset MAKEFLAGS MFLAGS MAKELEVEL
+unset CC CFLAGS OPT LDFLAGS LDLIBS SANITIZE KQUEUE_CFLAGS KQUEUE_LIBS EDITLINE
 B=$T/build
 OBJS="$B/common/err.o $B/cli/main.o $B/kernel/ev.o"
 mk() {	# mk MAKE-ARGS...: builds, the output in $T/out
