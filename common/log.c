@@ -40,26 +40,26 @@ file_kind(mode_t mode)
 /* "PATH is a FIFO, not a regular file: remove it, or choose another --log-dir"
    into why; errno is EINVAL. */
 static void
-refuse(const char *path, mode_t mode, const char *todo, char *why, size_t whysz)
+refuse(const char *path, mode_t mode, const char *remedy, char *why, size_t whysz)
 {
 	if (S_ISLNK(mode))
 		snprintf(why, whysz, "%s is a symbolic link, and a log is never "
-		    "written through one: %s", path, todo);
+		    "written through one: %s", path, remedy);
 	else
 		snprintf(why, whysz, "%s is %s, not a regular file: %s", path,
-		    file_kind(mode), todo);
+		    file_kind(mode), remedy);
 	errno = EINVAL;
 }
 
 int
 log_open(const char *path, int flags, const char *option, char *why, size_t whysz)
 {
-	char todo[64] = "remove it", hint[64] = "";
+	char remedy[64] = "remove it", hint[64] = "";
 	struct stat st;
 	int fd, fl, e;
 
 	if (option != NULL) {
-		snprintf(todo, sizeof todo, "remove it, or choose another %s", option);
+		snprintf(remedy, sizeof remedy, "remove it, or choose another %s", option);
 		snprintf(hint, sizeof hint, " (choose another %s)", option);
 	}
 	/* O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of
@@ -71,7 +71,7 @@ log_open(const char *path, int flags, const char *option, char *why, size_t whys
 		/* Whatever the error says (ELOOP or EMLINK for a link, ENXIO for
 		   a FIFO or a socket, EISDIR), what is there says it better. */
 		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			refuse(path, st.st_mode, todo, why, whysz);
+			refuse(path, st.st_mode, remedy, why, whysz);
 			return -1;
 		}
 		snprintf(why, whysz, "cannot open %s: %s%s", path, strerror(e), hint);
@@ -83,7 +83,7 @@ log_open(const char *path, int flags, const char *option, char *why, size_t whys
 	if (!S_ISREG(st.st_mode)) {
 		/* A FIFO that has a reader, a device. */
 		close(fd);
-		refuse(path, st.st_mode, todo, why, whysz);
+		refuse(path, st.st_mode, remedy, why, whysz);
 		return -1;
 	}
 	if (st.st_nlink > 1) {
@@ -92,7 +92,7 @@ log_open(const char *path, int flags, const char *option, char *why, size_t whys
 		close(fd);
 		snprintf(why, whysz, "%s has %lu names (hard links), and a log is "
 		    "written through one only: %s", path,
-		    (unsigned long)st.st_nlink, todo);
+		    (unsigned long)st.st_nlink, remedy);
 		errno = EINVAL;
 		return -1;
 	}
