@@ -233,6 +233,59 @@ TEST(round_trip_random_bytes)
 	json_doc_free(&d);
 }
 
+/*
+ * One byte that is not plain, at every place in plain texts of 0 to 40
+ * bytes: the writer copies plain text a block at a time, and a byte to
+ * escape must be seen wherever it falls in or after a block.
+ */
+TEST(odd_byte_at_every_place)
+{
+	static const unsigned char odd[] = { 0x00, 0x1f, '"', '\\', 0x7f, 0x80,
+	    0xc3, 0xff };
+	char in[41], out[41 * 6 + 1], want[41 * 6 + 1];
+
+	for (size_t n = 1; n <= 40; n++)
+		for (size_t at = 0; at < n; at++)
+			for (size_t k = 0; k < sizeof odd; k++) {
+				for (size_t i = 0; i < n; i++)
+					in[i] = (char)('a' + i % 26);
+				in[at] = (char)odd[k];
+				char *end = json_escape_at(out, in, n);
+				/* What the one byte becomes, between the same
+				   plain bytes around it. */
+				char mid[8];
+				size_t m = (size_t)(json_escape_at(mid, in + at, 1) - mid);
+				memcpy(want, in, at);
+				memcpy(want + at, mid, m);
+				memcpy(want + at + m, in + at + 1, n - at - 1);
+				ASSERT_EQ((size_t)(end - out), n - 1 + m);
+				if (memcmp(out, want, n - 1 + m) != 0)
+					TEST_FAIL_("byte 0x%02x at %zu of %zu", odd[k], at, n);
+			}
+	/* And the odd byte means what it should alone. */
+	ASSERT_STR_EQ(escaped("\x80", 1), FFFD);
+	ASSERT_STR_EQ(escaped("\\", 1), "\\\\");
+}
+
+TEST(numbers_at_every_length)
+{
+	char got[24], want[24];
+
+	for (uint64_t p = 1; ; p *= 10) {
+		const uint64_t v[] = { p - 1, p, p + 1, p * 9 + p - 1 };
+		for (size_t i = 0; i < 4; i++) {
+			char *end = json_uint_at(got, v[i]);
+			*end = '\0';
+			snprintf(want, sizeof want, "%llu", (unsigned long long)v[i]);
+			ASSERT_STR_EQ(got, want);
+		}
+		if (p > UINT64_MAX / 10)
+			break;
+	}
+	*json_uint_at(got, UINT64_MAX) = '\0';
+	ASSERT_STR_EQ(got, "18446744073709551615");
+}
+
 /* Texts the reader must take; each holds one object. */
 static const char *const valid[] = {
 	"{}",
@@ -512,6 +565,8 @@ static const struct test_case tests[] = {
 	TEST_CASE(invalid_utf8_becomes_fffd),
 	TEST_CASE(writer_puts_commas_where_they_go),
 	TEST_CASE(round_trip_random_bytes),
+	TEST_CASE(odd_byte_at_every_place),
+	TEST_CASE(numbers_at_every_length),
 	TEST_CASE(grammar_valid_texts),
 	TEST_CASE(grammar_invalid_texts),
 	TEST_CASE(error_says_what_was_found),
