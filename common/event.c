@@ -30,21 +30,25 @@ static const struct {
 	{ "code", EVF_STR }, { "reason", EVF_STR }, { "cycle", EVF_UINTS },
 };
 
+/* A kind: its name and that name's length, then the fields it requires. */
+#define KIND(name, ...)	{ name, sizeof name - 1, { __VA_ARGS__, NULL } }
+
 static const struct {
 	const char	*name;
-	const char	*need[6];	/* the fields the kind requires */
+	size_t		 len;
+	const char	*need[6];
 } kinds[EV_NKINDS] = {
-	[EV_OTHER] =	{ "", { NULL } },
-	[EV_SPAWN] =	{ "spawn", { "name", "pid", NULL } },
-	[EV_EXIT] =	{ "exit", { "name", "pid", "how", NULL } },
-	[EV_REQUEST] =	{ "request", { "pid", "line", NULL } },
-	[EV_ANSWER] =	{ "answer", { "pid", "re", "text", NULL } },
-	[EV_DELIVER] =	{ "deliver", { "msg", "from", "to", "port", "text", NULL } },
-	[EV_REPLY] =	{ "reply", { "msg", "text", NULL } },
-	[EV_DROP] =	{ "drop", { "msg", "from", "port", "code", "reason", NULL } },
-	[EV_NOTICE] =	{ "notice", { "to", "text", NULL } },
-	[EV_DEADLOCK] =	{ "deadlock", { "cycle", NULL } },
-	[EV_STOP] =	{ "stop", { NULL } },
+	[EV_OTHER] =	{ "", 0, { NULL } },
+	[EV_SPAWN] =	KIND("spawn", "name", "pid"),
+	[EV_EXIT] =	KIND("exit", "name", "pid", "how"),
+	[EV_REQUEST] =	KIND("request", "pid", "line"),
+	[EV_ANSWER] =	KIND("answer", "pid", "re", "text"),
+	[EV_DELIVER] =	KIND("deliver", "msg", "from", "to", "port", "text"),
+	[EV_REPLY] =	KIND("reply", "msg", "text"),
+	[EV_DROP] =	KIND("drop", "msg", "from", "port", "code", "reason"),
+	[EV_NOTICE] =	KIND("notice", "to", "text"),
+	[EV_DEADLOCK] =	KIND("deadlock", "cycle"),
+	[EV_STOP] =	{ "stop", sizeof "stop" - 1, { NULL } },
 };
 
 const char *
@@ -57,7 +61,7 @@ enum ev_kind
 event_kind(const char *s, size_t n)
 {
 	for (int k = EV_OTHER + 1; k < EV_NKINDS; k++)
-		if (strlen(kinds[k].name) == n && memcmp(kinds[k].name, s, n) == 0)
+		if (kinds[k].len == n && memcmp(kinds[k].name, s, n) == 0)
 			return (enum ev_kind)k;
 	return EV_OTHER;
 }
@@ -67,8 +71,10 @@ event_init(struct event *e, uint64_t seq, enum ev_kind kind)
 {
 	e->seq = seq;
 	e->kind = kind;
-	e->ev = event_kind_name(kind);
-	e->evlen = strlen(e->ev);
+	if (kind <= EV_OTHER || kind >= EV_NKINDS)
+		kind = EV_OTHER;
+	e->ev = kinds[kind].name;
+	e->evlen = kinds[kind].len;
 	e->has_time = 0;
 	e->t_us = 0;
 	e->nfields = 0;
@@ -81,35 +87,12 @@ event_set_time(struct event *e, uint64_t t_us)
 	e->t_us = t_us;
 }
 
-static struct evfield *
-event_add(struct event *e, const char *key, enum evf_type type)
-{
-	if (e->nfields >= EVENT_FIELDS_MAX) {
-		fprintf(stderr, "event_add: more than %d fields in a %s event\n",
-		    EVENT_FIELDS_MAX, e->ev);
-		abort();
-	}
-	struct evfield *f = &e->f[e->nfields++];
-	f->key = key;
-	f->keylen = strlen(key);
-	f->plain = 1;		/* the kernel's own: a plain word */
-	f->type = type;
-	return f;
-}
-
 void
-event_add_str(struct event *e, const char *key, const char *s, size_t n)
+event_too_many(const struct event *e)
 {
-	struct evfield *f = event_add(e, key, EVF_STR);
-
-	f->s = s;
-	f->n = n;
-}
-
-void
-event_add_uint(struct event *e, const char *key, uint64_t u)
-{
-	event_add(e, key, EVF_UINT)->u = u;
+	fprintf(stderr, "event_add: more than %d fields in a %s event\n",
+	    EVENT_FIELDS_MAX, e->ev);
+	abort();
 }
 
 void

@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -86,9 +87,40 @@ enum ev_kind event_kind(const char *s, size_t n);
  */
 void	event_init(struct event *e, uint64_t seq, enum ev_kind kind);
 void	event_set_time(struct event *e, uint64_t t_us);
-void	event_add_str(struct event *e, const char *key, const char *s, size_t n);
-void	event_add_uint(struct event *e, const char *key, uint64_t u);
 void	event_add_uints(struct event *e, const char *key, const uint64_t *v, size_t n);
+
+/* The next field, keyed by a word of the kernel's.  Inline, as are the two
+   below, for the kernel builds four events a message: a key's length is
+   then known where the key is named. */
+void	event_too_many(const struct event *e) __attribute__((noreturn));
+
+static inline struct evfield *
+event_add(struct event *e, const char *key, enum evf_type type)
+{
+	if (e->nfields >= EVENT_FIELDS_MAX)
+		event_too_many(e);
+	struct evfield *f = &e->f[e->nfields++];
+	f->key = key;
+	f->keylen = strlen(key);
+	f->plain = 1;		/* the kernel's own: a plain word */
+	f->type = type;
+	return f;
+}
+
+static inline void
+event_add_str(struct event *e, const char *key, const char *s, size_t n)
+{
+	struct evfield *f = event_add(e, key, EVF_STR);
+
+	f->s = s;
+	f->n = n;
+}
+
+static inline void
+event_add_uint(struct event *e, const char *key, uint64_t u)
+{
+	event_add(e, key, EVF_UINT)->u = u;
+}
 
 /* The field named key, or NULL. */
 const struct evfield *event_get(const struct event *e, const char *key);
