@@ -215,32 +215,25 @@ utf8_seq_len(const unsigned char *s, size_t n)
 }
 
 /*
- * How many bytes from p (at most n) can be copied as they are, sixteen at a
- * time: a block goes whole when none of its bytes is a control, DEL, a
- * quote, a backslash or one with the high bit (UTF-8, to be checked).  GCC
- * and clang compile the vector compares to SSE2 on x86-64 and to NEON on
- * arm64; elsewhere to plain code that gives the same answer.
+ * Whether the sixteen bytes at p go out as they are: none of them is a
+ * control, DEL, a quote, a backslash or one with the high bit (UTF-8, to be
+ * checked).  GCC and clang compile the vector compares to SSE2 on x86-64
+ * and to NEON on arm64; elsewhere to plain code that gives the same answer.
  */
 typedef signed char bytes16 __attribute__((vector_size(16)));
 
-static size_t
-plain_blocks(const unsigned char *p, size_t n)
+static int
+plain16(const unsigned char *p)
 {
-	size_t i = 0;
+	bytes16 v, bad;
+	uint64_t lo, hi;
 
-	for (; n - i >= 16; i += 16) {
-		bytes16 v, bad;
-		uint64_t lo, hi;
-
-		memcpy(&v, p + i, 16);
-		/* Signed: 0x80 and up are below 0x20 as well as the controls. */
-		bad = (v < 0x20) | (v == 0x7f) | (v == '"') | (v == '\\');
-		memcpy(&lo, &bad, 8);
-		memcpy(&hi, (const char *)&bad + 8, 8);
-		if ((lo | hi) != 0)
-			break;
-	}
-	return i;
+	memcpy(&v, p, 16);
+	/* Signed: 0x80 and up are below 0x20 as well as the controls. */
+	bad = (v < 0x20) | (v == 0x7f) | (v == '"') | (v == '\\');
+	memcpy(&lo, &bad, 8);
+	memcpy(&hi, (const char *)&bad + 8, 8);
+	return (lo | hi) == 0;
 }
 
 /* The bytes copied as they are: 0x20 to 0x7e but '"' and '\\'. */
@@ -261,16 +254,27 @@ json_escape_at(char *o, const char *str, size_t n)
 
 	while (p < end) {
 		/* Plain text, whole blocks and then byte by byte: most texts
-		   are nothing else. */
-		const unsigned char *q = p + plain_blocks(p, (size_t)(end - p));
-		while (q < end && plain[*q])
-			q++;
-		if (q > p) {
-			memcpy(o, p, (size_t)(q - p));
-			o += q - p;
-			p = q;
-			continue;
+		   are nothing else.  A run of plain blocks that ends short of
+		   a block from the end takes the last sixteen bytes as a block
+		   too: those it shares with the run went out as they are. */
+		size_t k = 0, rest;
+
+		while (end - p >= 16 && plain16(p)) {
+			memcpy(o, p, 16);
+			o += 16;
+			p += 16;
+			k += 16;
 		}
+		rest = (size_t)(end - p);
+		if (k >= 16 && rest < 16 && plain16(end - 16)) {
+			memcpy(o + rest - 16, end - 16, 16);
+			o += rest;
+			break;
+		}
+		while (p < end && plain[*p])
+			*o++ = (char)*p++;
+		if (p == end)
+			break;
 		unsigned c = *p;
 		if (c < 0x80) {
 			*o++ = '\\';
@@ -291,7 +295,7 @@ json_escape_at(char *o, const char *str, size_t n)
 			p++;
 			continue;
 		}
-		size_t k = utf8_seq_len(p, (size_t)(end - p));
+		k = utf8_seq_len(p, (size_t)(end - p));
 		if (k == 0) {
 			memcpy(o, "\xef\xbf\xbd", 3);	/* U+FFFD */
 			o += 3;
@@ -305,6 +309,34 @@ json_escape_at(char *o, const char *str, size_t n)
 	return o;
 }
 
+/* How many digits v has. */
+static unsigned
+digits(uint64_t v)
+{
+#if defined(__GNUC__)
+	/* From the bit length: log10(2) is about 1233 / 4096, which is one
+	   less than the count or the count itself; one compare says which.
+	   v | 1 has as many digits as v, and is never 0. */
+	static const uint64_t pow10[20] = {
+		1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+		100000000u, 1000000000u, 10000000000u, 100000000000u,
+		1000000000000u, 10000000000000u, 100000000000000u,
+		1000000000000000u, 10000000000000000u, 100000000000000000u,
+		1000000000000000000u, 10000000000000000000u,
+	};
+	uint64_t w = v | 1;
+	unsigned t = (unsigned)(64 - __builtin_clzll(w)) * 1233 >> 12;
+
+	return t + (w >= pow10[t]);
+#else
+	unsigned n = 1;
+
+	for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
+		n++;
+	return n;
+#endif
+}
+
 char *
 json_uint_at(char *o, uint64_t v)
 {
@@ -314,11 +346,9 @@ json_uint_at(char *o, uint64_t v)
 	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	    "8081828384858687888990919293949596979899";
-	unsigned n = 1;
-
-	for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
-		n++;
+	unsigned n = digits(v);
 	char *t = o + n;
+
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100);
 		v /= 100;
