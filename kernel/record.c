@@ -62,7 +62,6 @@ record_begin(struct record *rc, struct event *e, enum ev_kind kind)
 	event_init(e, 0, kind);
 	if (!rc->no_time)
 		event_set_time(e, (uint64_t)(rc->now_us - rc->t0_us));
-	(void)rc;
 }
 
 uint64_t
