@@ -257,16 +257,15 @@ json_escape_at(char *o, const char *str, size_t n)
 		   are nothing else.  A run of plain blocks that ends short of
 		   a block from the end takes the last sixteen bytes as a block
 		   too: those it shares with the run went out as they are. */
-		size_t k = 0, rest;
+		const unsigned char *run = p;
 
 		while (end - p >= 16 && plain16(p)) {
 			memcpy(o, p, 16);
 			o += 16;
 			p += 16;
-			k += 16;
 		}
-		rest = (size_t)(end - p);
-		if (k >= 16 && rest < 16 && plain16(end - 16)) {
+		size_t rest = (size_t)(end - p);
+		if (p - run >= 16 && rest < 16 && plain16(end - 16)) {
 			memcpy(o + rest - 16, end - 16, 16);
 			o += rest;
 			break;
@@ -295,7 +294,7 @@ json_escape_at(char *o, const char *str, size_t n)
 			p++;
 			continue;
 		}
-		k = utf8_seq_len(p, (size_t)(end - p));
+		size_t k = utf8_seq_len(p, (size_t)(end - p));
 		if (k == 0) {
 			memcpy(o, "\xef\xbf\xbd", 3);	/* U+FFFD */
 			o += 3;
